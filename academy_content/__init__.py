@@ -1,0 +1,1 @@
+"""小微学院 content: lessons, cases and the country library, as data files."""

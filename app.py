@@ -1,0 +1,119 @@
+"""The application factory: ``create_app()`` — configuration, then one ``register_*`` per part.
+
+Nothing reads configuration at import time; Redis, the queue, the database and the WeChat
+client are created here, once per app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from core.config import Settings, load_settings
+from core.db import Database
+from core.jobs import Jobs
+from core.logs import configure_logging
+from core.redis_store import connect
+from core.services import EXTENSION_KEY, Services, current
+
+log = logging.getLogger("xinbao")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    configure_logging()
+    settings = load_settings(config)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.webhook.max_body_bytes,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    register_services(app, settings)
+    register_webhook(app, settings)
+    register_development_tools(app, settings)
+    register_health(app)
+    register_errors(app)
+    return app
+
+
+def register_services(app: Flask, settings: Settings) -> None:
+    from wechat.client import OutboundClient
+
+    redis = connect(settings.redis_url)
+    db = Database(settings.database_url)
+    services = Services(
+        settings=settings,
+        db=db,
+        redis=redis,
+        jobs=Jobs(app, redis),
+        wechat=OutboundClient(settings.wechat, redis.text),
+    )
+    app.extensions[EXTENSION_KEY] = services
+    app.teardown_appcontext(lambda _exc: db.remove())
+    log.info(
+        "storage: %s; redis: %s",
+        "SQLite file (embedded default)" if db.dialect == "sqlite" else db.dialect,
+        "in-process stand-in, jobs run in-process" if redis.embedded else "real Redis + rq",
+    )
+
+
+def register_webhook(app: Flask, settings: Settings) -> None:
+    from handlers import build_dispatcher
+    from wechat.inbound import Gate
+    from wechat.webhook import bp
+
+    app.extensions["xinbao.gate"] = Gate(settings.wechat, settings.webhook)
+    app.extensions["xinbao.dispatcher"] = build_dispatcher()
+    app.register_blueprint(bp)
+
+
+def register_development_tools(app: Flask, settings: Settings) -> None:
+    """The WeChat API emulator exists only in development (and tests); never in production."""
+    if not settings.is_development:
+        return
+    from wechat.emulator import bp as emulator
+
+    app.register_blueprint(emulator)
+
+
+def register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        services = current()
+        checks: dict[str, str] = {}
+        try:
+            with services.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as error:  # reported, not raised: this endpoint exists to tell
+            checks["database"] = f"error: {type(error).__name__}"
+        try:
+            services.redis.text.ping()
+            checks["redis"] = "ok"
+            checks["queue"] = f"ok ({services.jobs.queue.count} waiting)"
+        except Exception as error:
+            checks["redis"] = checks["queue"] = f"error: {type(error).__name__}"
+        healthy = all(value.startswith("ok") for value in checks.values())
+        body = {"status": "ok" if healthy else "degraded", **checks,
+                "database_dialect": services.db.dialect,
+                "redis_embedded": services.redis.embedded}
+        return jsonify(body), 200 if healthy else 503
+
+
+def register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Response, int]:
+        return jsonify({"error": {"code": error.name.lower().replace(" ", "_"),
+                                  "message": error.description, "details": {}}}), error.code or 500
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error")
+        return jsonify({"error": {"code": "internal_error", "message": "内部错误，请稍后再试",
+                                  "details": {}}}), 500

@@ -1,0 +1,1 @@
+"""The core: configuration, storage, Redis, jobs, logging and the service container."""

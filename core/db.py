@@ -1,0 +1,72 @@
+"""SQLAlchemy engine and sessions, created unbound and bound by the app factory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model; domain packages import it from here."""
+
+
+def resolve_database_url(url: str) -> str:
+    """Empty means the embedded SQLite file; plain postgresql:// means psycopg 3."""
+    if not url:
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'xinbao.sqlite3'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = resolve_database_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the web process and a terminal command read while one writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+class Database:
+    """One engine per process and a thread-scoped session removed at the end of a request."""
+
+    def __init__(self, url: str) -> None:
+        self.url = resolve_database_url(url)
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.session: scoped_session[Session] = scoped_session(self.session_factory)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def new_session(self) -> Iterator[Session]:
+        """A session of its own, for jobs and threads outside a request."""
+        session = self.session_factory()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def remove(self) -> None:
+        self.session.remove()

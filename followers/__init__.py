@@ -1,0 +1,1 @@
+"""Followers: subscription history and the profile an exporter gives us. No Flask, no WeChat."""

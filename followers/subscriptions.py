@@ -1,0 +1,40 @@
+"""Subscribe, scan and unsubscribe: a follower is never deleted, only marked inactive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.models import Follower, FollowEvent
+
+
+def subscribe(session: Session, follower: Follower, scene: str | None, now: datetime) -> bool:
+    """Mark subscribed; True when this follower had followed before (a returning follower)."""
+    returning = follower.subscribed_at is not None
+    follower.subscribed = True
+    follower.subscribed_at = now
+    follower.unsubscribed_at = None
+    if scene:
+        follower.first_scene = follower.first_scene or scene
+        follower.last_scene = scene
+    session.add(FollowEvent(follower_id=follower.id, kind="subscribe", scene=scene,
+                            is_returning=returning, created_at=now))
+    return returning
+
+
+def scan(session: Session, follower: Follower, scene: str | None, now: datetime) -> None:
+    """A follower scanned a code while already following."""
+    if scene:
+        follower.last_scene = scene
+    if not follower.subscribed:  # WeChat only sends SCAN to followers; trust it
+        follower.subscribed = True
+        follower.subscribed_at = follower.subscribed_at or now
+    session.add(FollowEvent(follower_id=follower.id, kind="scan", scene=scene, created_at=now))
+
+
+def unsubscribe(session: Session, follower: Follower, now: datetime) -> None:
+    follower.subscribed = False
+    follower.unsubscribed_at = now
+    session.add(FollowEvent(follower_id=follower.id, kind="unsubscribe",
+                            scene=follower.last_scene, created_at=now))

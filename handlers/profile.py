@@ -1,0 +1,106 @@
+"""The follower's profile, as a conversation.
+
+```mermaid
+stateDiagram-v2
+    [*] --> COMPANY: 完善资料 / menu PROFILE
+    COMPANY --> REGION: a company name
+    REGION --> MARKETS: 省份 城市
+    MARKETS --> [*]: countries (saved, summary shown)
+    COMPANY --> COMPANY: wrong answer (hint)
+    REGION --> COMPANY: 返回
+    MARKETS --> REGION: 返回
+    note right of COMPANY: 取消 ends anywhere; 帮助 repeats; silence expires it
+```
+
+Every accepted answer is written to the follower row at once, so nothing is lost if the
+follower stops halfway.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from wechatpy.messages import BaseMessage
+
+from core.conversation import End, Flow, Goto, Stay, Step, Transition
+from followers.profile import (
+    ProfileInputError,
+    market_names,
+    parse_company_name,
+    parse_markets,
+    parse_region,
+)
+from handlers.context import Ctx
+from handlers.replies import Reply
+from handlers.routing import Route, on_keywords, on_menu
+from menus import keys
+
+
+class ProfileState(StrEnum):
+    COMPANY = "company"
+    REGION = "region"
+    MARKETS = "markets"
+
+
+def _hint(ctx: Ctx, error: ProfileInputError) -> Stay:
+    return Stay(ctx.render("profile_hint.j2", code=error.code, **error.data))
+
+
+def _accept_company(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
+    try:
+        ctx.follower.company_name = parse_company_name(answer)
+    except ProfileInputError as error:
+        return _hint(ctx, error)
+    ctx.db.commit()
+    return Goto(ProfileState.REGION)
+
+
+def _accept_region(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
+    try:
+        ctx.follower.province, ctx.follower.city = parse_region(answer)
+    except ProfileInputError as error:
+        return _hint(ctx, error)
+    ctx.db.commit()
+    return Goto(ProfileState.MARKETS)
+
+
+def _accept_markets(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
+    try:
+        ctx.follower.export_markets = parse_markets(answer)
+    except ProfileInputError as error:
+        return _hint(ctx, error)
+    ctx.db.commit()
+    follower = ctx.follower
+    return End(ctx.render("profile_done.j2", follower=follower,
+                          markets=market_names(follower.export_markets)))
+
+
+def _prompt(state: ProfileState):
+    def prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+        return ctx.render("profile_prompt.j2", state=state.value, follower=ctx.follower)
+
+    return prompt
+
+
+PROFILE_FLOW: Flow[Ctx] = Flow(
+    name="profile",
+    title="企业资料",
+    first=ProfileState.COMPANY,
+    steps={
+        ProfileState.COMPANY: Step(_prompt(ProfileState.COMPANY), _accept_company),
+        ProfileState.REGION: Step(_prompt(ProfileState.REGION), _accept_region),
+        ProfileState.MARKETS: Step(_prompt(ProfileState.MARKETS), _accept_markets),
+    },
+)
+
+
+def start_profile(msg: BaseMessage, ctx: Ctx) -> Reply:
+    return ctx.start(PROFILE_FLOW)
+
+
+ROUTES: list[Route] = [
+    on_menu(keys.PROFILE, start_profile),
+    *on_keywords(["完善资料", "企业资料", "我的资料", "资料"], start_profile),
+]
+FLOWS = [PROFILE_FLOW]

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets up a virtual environment (once) and runs the tests on the embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q -e ".[dev]"
+.venv/bin/pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,1 @@
+"""The WeChat adapter: webhook, crypto, dedupe, outbound client and the API emulator."""

@@ -1,0 +1,115 @@
+"""Customer-service messages within WeChat's quotas, and the template-message fallback.
+
+WeChat allows customer-service messages only after the follower interacted: up to 5 within
+48 hours of a message the follower sent, and up to 3 within a minute of a menu click,
+subscribe or QR scan. We count in Redis (shared by every process) and, once the quota is
+spent or WeChat answers 45015/45047, send the configured template message instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from wechatpy.exceptions import WeChatClientException
+
+from core.logs import hash_openid
+from core.redis_store import key
+from core.services import current
+from handlers.replies import Image, News, NoReply, Reply, Text, from_payload
+
+log = logging.getLogger(__name__)
+
+MESSAGE_ALLOWANCE = 5
+MESSAGE_WINDOW_SECONDS = 48 * 3600
+EVENT_ALLOWANCE = 3
+EVENT_WINDOW_SECONDS = 60
+QUOTA_ERRORS = frozenset({45015, 45047})
+
+# Spend one unit if any is left; atomic across processes.
+_SPEND = """
+local left = tonumber(redis.call('GET', KEYS[1]) or '0')
+if left <= 0 then return 0 end
+redis.call('DECR', KEYS[1])
+return 1
+"""
+
+
+class CustomerServiceQuota:
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+        self._spend = client.register_script(_SPEND)
+
+    def _key(self, openid: str) -> str:
+        return key("cs_quota", openid)
+
+    def grant_for_message(self, openid: str) -> None:
+        self.redis.set(self._key(openid), MESSAGE_ALLOWANCE, ex=MESSAGE_WINDOW_SECONDS)
+
+    def grant_for_event(self, openid: str) -> None:
+        # A click does not shrink a larger allowance still open from a recent message.
+        left = int(self.redis.get(self._key(openid)) or 0)
+        if left < EVENT_ALLOWANCE:
+            self.redis.set(self._key(openid), EVENT_ALLOWANCE, ex=EVENT_WINDOW_SECONDS)
+
+    def remaining(self, openid: str) -> int:
+        return int(self.redis.get(self._key(openid)) or 0)
+
+    def try_spend(self, openid: str) -> bool:
+        return bool(self._spend(keys=[self._key(openid)]))
+
+
+def deliver(openid: str, payload: dict[str, Any]) -> str:
+    """Job: send one reply later. Returns how it went ("custom", "template" or "dropped")."""
+    services = current()
+    reply = from_payload(payload)
+    if isinstance(reply, NoReply):
+        return "dropped"
+    quota = CustomerServiceQuota(services.redis.text)
+    if quota.try_spend(openid):
+        try:
+            _send_custom(openid, reply)
+            return "custom"
+        except WeChatClientException as error:
+            if error.errcode not in QUOTA_ERRORS:
+                raise
+    return _send_template(openid, reply)
+
+
+def _send_custom(openid: str, reply: Reply) -> None:
+    client = current().wechat
+    if isinstance(reply, Text):
+        client.send_text(openid, reply.content)
+    elif isinstance(reply, Image):
+        client.send_image(openid, reply.media_id)
+    elif isinstance(reply, News):
+        article = reply.article
+        client.send_news(openid, {"title": article.title, "description": article.description,
+                                  "url": article.url, "image": article.image})
+
+
+def _send_template(openid: str, reply: Reply) -> str:
+    services = current()
+    template_id = services.settings.wechat.fallback_template_id
+    if not template_id:
+        log.warning("customer-service quota spent and no fallback template configured",
+                    extra={"openid": hash_openid(openid)})
+        return "dropped"
+    summary = _summary(reply)
+    services.wechat.send_template(
+        openid,
+        template_id,
+        {"first": {"value": "您有一条新消息"}, "keyword1": {"value": summary},
+         "remark": {"value": "回复任意文字可查看完整内容"}},
+        url=reply.article.url if isinstance(reply, News) else None,
+    )
+    return "template"
+
+
+def _summary(reply: Reply) -> str:
+    if isinstance(reply, Text):
+        return reply.content[:100]
+    if isinstance(reply, News):
+        return reply.article.title
+    return "图片消息"

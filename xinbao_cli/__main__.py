@@ -1,0 +1,3 @@
+from xinbao_cli import main
+
+main()

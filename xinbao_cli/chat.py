@@ -1,0 +1,138 @@
+"""A terminal chat with the running service, as a follower: messages signed as WeChat signs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TextIO
+
+import click
+import requests
+
+from core.config import load_settings
+from wechat.simulator import WeChatSimulator
+
+HELP = """Type a message, or:
+  /click KEY            tap a menu button
+  /subscribe [SCENE]    follow (through a QR scene)
+  /scan SCENE           scan a QR code while following
+  /unsubscribe          unfollow
+  /location LAT LON     send a location
+  /image                send a photo
+  /quit                 leave"""
+CUSTOMER_SERVICE_WAIT_SECONDS = 1.5
+
+
+def register(group: click.Group) -> None:
+    group.add_command(chat)
+
+
+@click.command(help="Chat with the running service as a follower.")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True)
+@click.option("--openid", default="o-terminal-follower", show_default=True)
+def chat(url: str, openid: str) -> None:
+    click.echo(HELP)
+
+    def lines() -> Iterable[str]:
+        while True:
+            try:
+                yield input("你> ")
+            except EOFError:
+                return
+
+    run_chat(lines(), url.rstrip("/"), openid, click.get_text_stream("stdout"))
+
+
+def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO) -> None:
+    simulator = WeChatSimulator(load_settings().wechat)
+    seen = len(_records(url, openid))
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if line == "/quit":
+            break
+        try:
+            xml = _message(simulator, openid, line)
+        except (ValueError, IndexError):
+            out.write("?? " + HELP + "\n")
+            continue
+        signed = simulator.sign(xml)
+        response = requests.post(f"{url}/wechat", params=signed.params, data=signed.body,
+                                 timeout=10)
+        if response.status_code != 200:
+            out.write(f"!! {response.status_code} {response.text}\n")
+            continue
+        _show(simulator.open_reply(response.content), out)
+        seen = _show_customer_service(url, openid, seen, out)
+        out.flush()
+
+
+def _message(simulator: WeChatSimulator, openid: str, line: str) -> str:
+    if not line.startswith("/"):
+        return simulator.text(openid, line)
+    command, *args = line.split()
+    if command == "/click":
+        return simulator.click(openid, args[0])
+    if command == "/subscribe":
+        return simulator.subscribe(openid, args[0] if args else None)
+    if command == "/scan":
+        return simulator.scan(openid, args[0])
+    if command == "/unsubscribe":
+        return simulator.event(openid, "unsubscribe", "")
+    if command == "/location":
+        return simulator.location(openid, float(args[0]), float(args[1]))
+    if command == "/image":
+        return simulator.image(openid)
+    raise ValueError(command)
+
+
+def _show(reply: dict[str, str], out: TextIO) -> None:
+    if not reply:
+        out.write("（无回复）\n")
+    elif reply.get("MsgType") == "text":
+        out.write(f"信保> {reply.get('Content', '')}\n")
+    elif reply.get("MsgType") == "news":
+        item = reply.get("Articles", {}).get("item", {})
+        out.write(f"信保> [图文] {item.get('Title')} — {item.get('Description')} "
+                  f"{item.get('Url')}\n")
+    elif reply.get("MsgType") == "image":
+        out.write(f"信保> [图片 {reply.get('Image', {}).get('MediaId')}]\n")
+    else:
+        out.write(f"信保> {reply}\n")
+
+
+def _records(url: str, openid: str, since: int = 0) -> list[dict]:
+    try:
+        response = requests.get(f"{url}/emulator/_records",
+                                params={"touser": openid, "since": since}, timeout=5)
+        return response.json() if response.ok else []
+    except requests.RequestException:
+        return []
+
+
+def _show_customer_service(url: str, openid: str, seen: int, out: TextIO) -> int:
+    """Print what the account sent later (customer-service and template messages)."""
+    deadline = time.monotonic() + CUSTOMER_SERVICE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        records = [r for r in _records(url, openid) if r["index"] >= seen]
+        for record in records:
+            out.write(f"信保（客服消息）> {_describe(record)}\n")
+            seen = record["index"] + 1
+        time.sleep(0.2)
+    return seen
+
+
+def _describe(record: dict) -> str:
+    if record["kind"] == "template":
+        return "[模板消息] " + str(record.get("data", {}).get("keyword1", {}).get("value", ""))
+    kind = record.get("msgtype")
+    if kind == "text":
+        return record["text"]["content"]
+    if kind == "image":
+        return f"[图片 {record['image']['media_id']}]"
+    if kind == "news":
+        article = record["news"]["articles"][0]
+        return f"[图文] {article.get('title')} {article.get('url')}"
+    return str(record)
+

@@ -1,0 +1,64 @@
+"""serve, worker, db upgrade."""
+
+from __future__ import annotations
+
+import click
+
+from xinbao_cli.common import app_context
+
+
+def register(group: click.Group) -> None:
+    group.add_command(serve)
+    group.add_command(worker)
+    group.add_command(db)
+
+
+@click.command(help="Run the development server (embedded defaults, migrations applied).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
+
+    from app import create_app
+    from core.migrate import upgrade
+    from core.services import EXTENSION_KEY
+
+    app = create_app({"server": {"public_url": f"http://{host}:{port}"}})
+    upgrade(app.extensions[EXTENSION_KEY].db.engine)
+    click.echo(f"信保小微助手 on http://{host}:{port}  (webhook: /wechat, health: /healthz)")
+    click.echo("Talk to it: xinbao chat   (in another terminal)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@click.command(help="Run an rq worker (needs REDIS_URL), with the scheduler.")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    from rq import SimpleWorker
+
+    from core.jobs import QUEUE_NAME
+    from core.services import current
+
+    with app_context():
+        services = current()
+        if services.redis.embedded:
+            raise click.UsageError("xinbao worker needs REDIS_URL (the embedded default runs "
+                                   "jobs inside the web process)")
+        # SimpleWorker runs jobs in this process, inside the app context set up above.
+        SimpleWorker([QUEUE_NAME], connection=services.redis.raw).work(
+            burst=burst, with_scheduler=True
+        )
+
+
+@click.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command(help="Apply every pending migration.")
+def upgrade() -> None:
+    from core.migrate import upgrade as apply
+    from core.services import current
+
+    with app_context():
+        apply(current().db.engine)
+        click.echo(f"database is up to date ({current().db.url.split('@')[-1]})")

@@ -18,6 +18,7 @@ from core.config import Settings, load_settings
 from core.db import Database
 from core.jobs import Jobs
 from core.logs import configure_logging
+from core.model_registry import import_models
 from core.redis_store import connect
 from core.services import EXTENSION_KEY, Services, current
 
@@ -26,6 +27,7 @@ log = logging.getLogger("xinbao")
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging()
+    import_models()
     settings = load_settings(config)
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(

@@ -1,4 +1,22 @@
-"""Menu click keys. The published menu and the dispatch table both use these constants."""
+"""Menu click keys. The published menu and the dispatch table both use these constants.
 
+Keys are stable identifiers: renaming one breaks the menu followers already have.
+"""
+
+# 资信红绿灯
+LIGHT_LOOKUP = "LIGHT_LOOKUP"
+MY_LOOKUPS = "MY_LOOKUPS"
+# 小微企业信保易
+POLICY_INFO = "POLICY_INFO"
+POLICY_RENEWAL = "POLICY_RENEWAL"
+# 理赔
+CLAIMS = "CLAIMS"
+# 小微学院
+ACADEMY = "ACADEMY"
+# 保单融资 / 信保贷
+LOANS = "LOANS"
+# 营业机构
+BRANCHES = "BRANCHES"
+# 我的
 PROFILE = "PROFILE"
 HELP = "HELP"

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from core.config import load_settings
 from core.db import Base, resolve_database_url
+from core.model_registry import import_models
 
-# Every module that defines models; autogenerate sees only what is imported.
-MODEL_MODULES = ("core.models",)
-
-for module in MODEL_MODULES:
-    import_module(module)
+import_models()  # autogenerate sees only the tables of imported modules
 
 config = context.config
 url = config.attributes.get("database_url") or resolve_database_url(

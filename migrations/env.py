@@ -18,9 +18,15 @@ url = config.attributes.get("database_url") or resolve_database_url(
 target_metadata = Base.metadata
 
 
+def include_name(name, type_, parent_names) -> bool:
+    """Search indexes made by hand in migrations (FTS5 tables, pg_trgm indexes: "*_fts*",
+    "*_trgm") are not in the models; autogenerate must not propose dropping them."""
+    return not (name and ("_fts" in name or name.endswith("_trgm")))
+
+
 def run_offline() -> None:
     context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -39,7 +45,7 @@ def run_online() -> None:
 def _run(connection) -> None:
     # Batch mode lets ALTER TABLE migrations run on SQLite too.
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True)
+                      render_as_batch=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -37,6 +37,7 @@ from wechat.simulator import WeChatSimulator
 REPO = Path(__file__).resolve().parent.parent
 REAL_REDIS = bool(os.environ.get("REDIS_URL"))
 REAL_DATABASE = bool(os.environ.get("DATABASE_URL"))
+_extra_apps: list[Flask] = []  # made by make_app(); disposed after each test
 
 
 def free_port() -> int:
@@ -73,8 +74,7 @@ def app(base_config: dict[str, Any]) -> Iterator[Flask]:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade(services.db.engine)
     yield application
-    services.db.remove()
-    services.db.engine.dispose()
+    _dispose(application)
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +107,8 @@ def worker(live_server: str, base_config: dict[str, Any]) -> Iterator[subprocess
 def clean_state(app: Flask) -> Iterator[None]:
     """Every test starts with empty tables and none of our Redis keys."""
     yield
+    while _extra_apps:
+        _dispose(_extra_apps.pop())
     services: Services = app.extensions[EXTENSION_KEY]
     services.jobs.drain()
     for redis_key in services.redis.text.scan_iter(f"{KEY_PREFIX}*", count=1000):
@@ -139,7 +141,16 @@ def client(app: Flask):
 
 def make_app(base_config: dict[str, Any], **overrides: Any) -> Flask:
     """An app with other settings (encryption mode, limits) on the same database and server."""
-    return create_app(deep_merge(base_config, overrides))
+    extra = create_app(deep_merge(base_config, overrides))
+    _extra_apps.append(extra)
+    return extra
+
+
+def _dispose(application: Flask) -> None:
+    services: Services = application.extensions[EXTENSION_KEY]
+    services.jobs.drain()
+    services.db.remove()
+    services.db.engine.dispose()
 
 
 class Emulator:

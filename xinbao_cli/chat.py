@@ -30,7 +30,9 @@ def register(group: click.Group) -> None:
 @click.command(help="Chat with the running service as a follower.")
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True)
 @click.option("--openid", default="o-terminal-follower", show_default=True)
-def chat(url: str, openid: str) -> None:
+@click.option("--wait", default=CUSTOMER_SERVICE_WAIT_SECONDS, show_default=True,
+              help="Seconds to wait for customer-service messages after each reply.")
+def chat(url: str, openid: str, wait: float) -> None:
     click.echo(HELP)
 
     def lines() -> Iterable[str]:
@@ -40,10 +42,11 @@ def chat(url: str, openid: str) -> None:
             except EOFError:
                 return
 
-    run_chat(lines(), url.rstrip("/"), openid, click.get_text_stream("stdout"))
+    run_chat(lines(), url.rstrip("/"), openid, click.get_text_stream("stdout"), wait)
 
 
-def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO) -> None:
+def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO,
+             wait: float = CUSTOMER_SERVICE_WAIT_SECONDS) -> None:
     simulator = WeChatSimulator(load_settings().wechat)
     seen = len(_records(url, openid))
     for line in lines:
@@ -64,7 +67,7 @@ def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO) -> None:
             out.write(f"!! {response.status_code} {response.text}\n")
             continue
         _show(simulator.open_reply(response.content), out)
-        seen = _show_customer_service(url, openid, seen, out)
+        seen = _show_customer_service(url, openid, seen, out, wait)
         out.flush()
 
 
@@ -111,9 +114,9 @@ def _records(url: str, openid: str, since: int = 0) -> list[dict]:
         return []
 
 
-def _show_customer_service(url: str, openid: str, seen: int, out: TextIO) -> int:
+def _show_customer_service(url: str, openid: str, seen: int, out: TextIO, wait: float) -> int:
     """Print what the account sent later (customer-service and template messages)."""
-    deadline = time.monotonic() + CUSTOMER_SERVICE_WAIT_SECONDS
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         records = [r for r in _records(url, openid) if r["index"] >= seen]
         for record in records:

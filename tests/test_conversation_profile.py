@@ -1,0 +1,93 @@
+"""The profile conversation, walked state by state: answers, wrong answers, back, help,
+cancel, expiry and a retry — each input saved as it is accepted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.models import Follower
+
+OPENID = "o-profile"
+
+# (what the follower types, a phrase the reply must contain)
+WALK = [
+    ("完善资料", "请回复您的企业名称"),
+    ("A", "企业名称至少 2 个字"),                       # wrong: too short, stays
+    ("12345", "需要包含文字"),                          # wrong: no letters, stays
+    ("帮助", "正在填写「企业资料」"),                     # help repeats the question
+    ("宁波海曙信达进出口有限公司", "省份和城市"),          # accepted → REGION
+    ("火星 基地", "没有识别出省份"),                      # wrong
+    ("浙江", "请在省份后面写上城市"),                     # province without a city
+    ("返回", "请回复您的企业名称"),                       # back to COMPANY
+    ("宁波海曙信达进出口有限公司", "省份和城市"),
+    ("浙江省宁波市", "主要出口国家"),                     # accepted → MARKETS
+    ("美国、火星国", "没有识别出这些国家：火星国"),         # wrong
+    ("美国、德国 Vietnam，韩国", "企业资料已保存"),        # accepted → done
+    ("美国", "暂时没能理解"),                             # the conversation is over
+]
+
+
+def test_the_whole_walk(wechat, db):
+    for typed, expected in WALK:
+        reply = wechat.say(OPENID, typed)
+        assert expected in reply, f"after {typed!r}: {reply!r}"
+    follower = db.scalar(select(Follower).where(Follower.openid == OPENID))
+    assert follower.company_name == "宁波海曙信达进出口有限公司"
+    assert (follower.province, follower.city) == ("浙江", "宁波")
+    assert follower.export_markets == ["US", "DE", "VN", "KR"]
+
+
+def test_the_summary_names_the_markets_in_chinese(wechat):
+    for typed in ("完善资料", "深圳前海贸易有限公司", "广东 深圳"):
+        wechat.say(OPENID, typed)
+    summary = wechat.say(OPENID, "usa, Deutschland, 大韩民国")
+    assert "美国、德国、韩国" in summary and "广东 深圳" in summary
+
+
+def test_municipalities_need_no_city(wechat, db):
+    for typed in ("完善资料", "上海某某贸易有限公司", "上海"):
+        reply = wechat.say(OPENID, typed)
+    assert "主要出口国家" in reply
+    follower = db.scalar(select(Follower).where(Follower.openid == OPENID))
+    assert (follower.province, follower.city) == ("上海", "上海")
+
+
+def test_cancel_ends_it_and_keeps_what_was_saved(wechat, db):
+    wechat.say(OPENID, "完善资料")
+    wechat.say(OPENID, "厦门鹭江外贸有限公司")
+    assert "已退出「企业资料」" in wechat.say(OPENID, "取消")
+    assert "暂时没能理解" in wechat.say(OPENID, "福建 厦门")  # no longer in the conversation
+    follower = db.scalar(select(Follower).where(Follower.openid == OPENID))
+    assert follower.company_name == "厦门鹭江外贸有限公司" and follower.province is None
+
+
+@pytest.mark.parametrize("word", ["取消", "退出", "cancel", "Q"])
+def test_cancel_words_work_in_every_state(wechat, word):
+    wechat.say(OPENID, "完善资料")
+    assert "已退出" in wechat.say(OPENID, word)
+
+
+def test_expiry_is_noticed_and_told_on_the_next_message(wechat, services, monkeypatch):
+    wechat.say(OPENID, "完善资料")
+    wechat.say(OPENID, "青岛某某贸易有限公司")
+    later = services.clock() + timedelta(minutes=11)
+    monkeypatch.setattr(services, "clock", lambda: later)
+    reply = wechat.say(OPENID, "山东 青岛")
+    assert "超过 10 分钟没有回复" in reply      # told once …
+    assert "暂时没能理解" in reply              # … and the message is handled normally
+    assert "超过" not in wechat.say(OPENID, "帮助")
+
+
+def test_a_menu_click_during_the_conversation_is_served_and_the_state_kept(wechat):
+    wechat.say(OPENID, "完善资料")
+    assert "完善资料" in wechat.click(OPENID, "HELP")["Content"]
+    assert "省份和城市" in wechat.say(OPENID, "天津某某贸易有限公司")
+
+
+def test_state_lives_in_redis_with_an_expiry(wechat, redis):
+    wechat.say(OPENID, "完善资料")
+    ttl = redis.ttl(f"xinbao:conversation:{OPENID}")
+    assert 0 < ttl <= 600 + 24 * 3600

@@ -16,6 +16,8 @@ from handlers.routing import Route, Router
 ROUTE_MODULES: tuple[str, ...] = (
     "handlers.basics",
     "handlers.profile",
+    "handlers.services_info",
+    "handlers.free_text",
 )
 
 

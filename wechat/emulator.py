@@ -279,6 +279,31 @@ def menu_delete() -> Response:
     return _ok()
 
 
+# --- follower tags (the conditional menu matches a tag) ---------------------------------------
+
+FIRST_TAG_ID = 100  # WeChat keeps 0-99 for its own tags
+
+
+@bp.get("/cgi-bin/tags/get")
+def tags_get() -> Response:
+    tags = _redis().hgetall(key("emulator", "tags"))
+    return jsonify({"tags": [{"id": int(tag_id), "name": name, "count": 0}
+                             for tag_id, name in sorted(tags.items(), key=lambda t: int(t[0]))]})
+
+
+@bp.post("/cgi-bin/tags/create")
+def tags_create() -> Response:
+    name = str(_body().get("tag", {}).get("name", ""))
+    if not 1 <= len(name) <= 30:
+        return _error(45158, "tag name too long")
+    if name in _redis().hvals(key("emulator", "tags")):
+        return _error(45157, "invalid tag name (duplicate)")
+    tag_id = FIRST_TAG_ID + int(_redis().incr(key("emulator", "tag_seq"))) - 1
+    _redis().hset(key("emulator", "tags"), str(tag_id), name)
+    record("tag", {"action": "create", "id": tag_id, "name": name})
+    return jsonify({"tag": {"id": tag_id, "name": name}})
+
+
 # --- QR codes and users ----------------------------------------------------------------------
 
 @bp.post("/cgi-bin/qrcode/create")

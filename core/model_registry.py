@@ -8,6 +8,7 @@ from importlib import import_module
 MODEL_MODULES: tuple[str, ...] = (
     "core.models",
     "lights.models",
+    "qr.models",
 )
 
 

@@ -12,6 +12,8 @@ import click
 COMMAND_MODULES: tuple[str, ...] = (
     "xinbao_cli.server",
     "xinbao_cli.chat",
+    "xinbao_cli.menus",
+    "xinbao_cli.qr",
 )
 
 

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import Follower, FollowEvent
+
+
+def get_or_create_follower(session: Session, openid: str) -> Follower:
+    follower = session.scalar(select(Follower).where(Follower.openid == openid))
+    if follower is not None:
+        return follower
+    follower = Follower(openid=openid)
+    session.add(follower)
+    try:
+        session.commit()
+    except IntegrityError:  # another process created it a moment ago
+        session.rollback()
+        follower = session.scalar(select(Follower).where(Follower.openid == openid))
+        assert follower is not None
+    return follower
 
 
 def subscribe(session: Session, follower: Follower, scene: str | None, now: datetime) -> bool:

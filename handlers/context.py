@@ -27,7 +27,7 @@ def render(template: str, **data: Any) -> str:
 @dataclass
 class Ctx:
     msg: BaseMessage
-    follower: Follower
+    openid: str
     db: Session
     services: Services
     conversations: ConversationStore
@@ -37,9 +37,16 @@ class Ctx:
     # Lines said before the reply, e.g. that an unfinished conversation has expired.
     notices: list[str] = field(default_factory=list)
 
+    _follower: Follower | None = field(default=None, repr=False)
+
     @property
-    def openid(self) -> str:
-        return self.follower.openid
+    def follower(self) -> Follower:
+        """Loaded (or created) on first use: the common paths never touch the row."""
+        if self._follower is None:
+            from followers.subscriptions import get_or_create_follower
+
+            self._follower = get_or_create_follower(self.db, self.openid)
+        return self._follower
 
     @property
     def settings(self) -> Settings:

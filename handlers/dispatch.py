@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from redis.exceptions import LockError
-from sqlalchemy import select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage
@@ -25,7 +25,7 @@ from core.conversation import (
     classify_control_word,
 )
 from core.logs import hash_openid
-from core.models import Follower, InboundMessage
+from core.models import InboundMessage, utcnow
 from core.services import Services
 from handlers.context import Ctx, render
 from handlers.replies import NoReply, Reply, Text, split_text
@@ -53,10 +53,9 @@ class Dispatcher:
         session = services.db.session
         try:
             with store.user_lock(openid):
-                follower = _follower(session, openid)
                 _store_inbound(session, msg, fields, dedupe_key)
                 _grant_quota(services, msg)
-                ctx = Ctx(msg=msg, follower=follower, db=session, services=services,
+                ctx = Ctx(msg=msg, openid=openid, db=session, services=services,
                           conversations=store, now=services.clock())
                 reply = self._answer(msg, ctx)
                 session.commit()
@@ -135,35 +134,24 @@ class Dispatcher:
         return reply
 
 
-def _follower(session: Session, openid: str) -> Follower:
-    follower = session.scalar(select(Follower).where(Follower.openid == openid))
-    if follower is not None:
-        return follower
-    follower = Follower(openid=openid)
-    session.add(follower)
-    try:
-        session.commit()
-    except IntegrityError:  # another process created it a moment ago
-        session.rollback()
-        follower = session.scalar(select(Follower).where(Follower.openid == openid))
-        assert follower is not None
-    return follower
-
-
 def _store_inbound(session: Session, msg: BaseMessage, fields: dict[str, Any],
                    dedupe_key: str) -> None:
-    """Saved and committed before any handler runs: nothing a follower sent is lost."""
-    session.add(
-        InboundMessage(
-            dedupe_key=dedupe_key,
-            openid=msg.source,
-            msg_type=str(fields.get("MsgType", msg.type))[:32],
-            event=getattr(msg, "event", None) or None,
-            content=fields.get("Content"),
-            payload={k: v for k, v in fields.items() if isinstance(v, str)},
-        )
-    )
+    """Saved and committed before any handler runs: nothing a follower sent is lost.
+
+    A Core INSERT, not the ORM: this runs for every message and needs no object back.
+    """
     try:
+        session.execute(
+            insert(InboundMessage).values(
+                dedupe_key=dedupe_key,
+                openid=msg.source,
+                msg_type=str(fields.get("MsgType", msg.type))[:32],
+                event=getattr(msg, "event", None) or None,
+                content=fields.get("Content"),
+                payload={k: v for k, v in fields.items() if isinstance(v, str)},
+                created_at=utcnow(),
+            )
+        )
         session.commit()
     except IntegrityError:  # already stored by an attempt that timed out before replying
         session.rollback()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from werkzeug.serving import WSGIRequestHandler
 
 from xinbao_cli.common import app_context
 
@@ -27,7 +28,16 @@ def serve(host: str, port: int) -> None:
     upgrade(app.extensions[EXTENSION_KEY].db.engine)
     click.echo(f"信保小微助手 on http://{host}:{port}  (webhook: /wechat, health: /healthz)")
     click.echo("Talk to it: xinbao chat   (in another terminal)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False,
+               request_handler=_QuietQueryRequestHandler)
+
+
+class _QuietQueryRequestHandler(WSGIRequestHandler):
+    """Access log lines without the query string: it carries signatures and openids."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path.split("?", 1)[0]
+        self.log("info", '"%s %s" %s %s', self.command, path, code, size)
 
 
 @click.command(help="Run an rq worker (needs REDIS_URL), with the scheduler.")

@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_services(app, settings)
     register_webhook(app, settings)
     register_development_tools(app, settings)
+    register_identity(app, settings)
     register_health(app)
     register_errors(app)
     return app
@@ -82,6 +83,15 @@ def register_development_tools(app: Flask, settings: Settings) -> None:
     from wechat.emulator import bp as emulator
 
     app.register_blueprint(emulator)
+
+
+def register_identity(app: Flask, settings: Settings) -> None:
+    """The JSON API under /api/v1 (with its OpenAPI document), H5 sign-in and staff pages."""
+    import api
+    import web
+
+    api.init_app(app, settings)
+    web.init_app(app, settings)
 
 
 def register_health(app: Flask) -> None:

@@ -121,7 +121,8 @@ def _injected(path: str) -> Response | None:
 
 
 # Paths WeChat serves without an access_token (the sns/ family signs with appid + secret).
-UNAUTHENTICATED = ("/cgi-bin/token", "/cgi-bin/stable_token", "/cgi-bin/showqrcode")
+UNAUTHENTICATED = ("/cgi-bin/token", "/cgi-bin/stable_token", "/cgi-bin/showqrcode",
+                   "/connect/oauth2/authorize")
 
 
 @bp.before_request
@@ -348,3 +349,7 @@ def user_info() -> Response:
         return _error(40003, "invalid openid")
     return jsonify({"subscribe": 1, "openid": openid, "language": "zh_CN",
                     "subscribe_time": int(time.time()), "remark": "", "tagid_list": []})
+
+
+# Sign-in endpoints (sns/*, OAuth2, JS-SDK ticket) live beside this module, on the same blueprint.
+from wechat import emulator_sns  # noqa: E402, F401

@@ -12,6 +12,7 @@ import click
 COMMAND_MODULES: tuple[str, ...] = (
     "xinbao_cli.server",
     "xinbao_cli.chat",
+    "xinbao_cli.staff",
     "xinbao_cli.menus",
     "xinbao_cli.qr",
 )

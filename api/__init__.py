@@ -1,0 +1,175 @@
+"""The JSON API under ``/api/v1``: one error shape, bearer tokens, pagination, idempotency keys,
+per-token rate limits, and an OpenAPI 3 document generated from the code at
+``/api/v1/openapi.json`` (flask-smorest: marshmallow schemas + apispec).
+
+How another package adds an endpoint
+====================================
+
+1. Write ``<package>/api.py`` with an ``ApiBlueprint`` called ``blp`` and marshmallow schemas::
+
+       import marshmallow as ma
+       from api import (ApiBlueprint, NotFound, PageArgs, current_principal, follower_required,
+                        idempotent, page_of, paginated, staff_required, window)
+
+       blp = ApiBlueprint("buyers", __name__, url_prefix="/buyers",
+                          description="资信红绿灯：境外买家")
+
+       class BuyerSchema(ma.Schema):
+           id = ma.fields.Integer(required=True)
+           name = ma.fields.String(required=True)
+
+       @blp.route("")                                  # GET /api/v1/buyers
+       @follower_required                              # or @staff_required("buyers.read")
+       @blp.arguments(PageArgs, location="query")      # ?page=&per_page=
+       @blp.response(200, page_of(BuyerSchema))        # {"items": [...], "page": {...}}
+       def list_buyers(args):
+           rows, total = lights.search(current().db.session, **window(args))  # offset, limit
+           return paginated(rows, total, args)
+
+       @blp.route("/<int:buyer_id>/light")
+       @follower_required
+       @blp.response(200, LightSchema)
+       @blp.alt_response(404, response="NOT_FOUND")    # document every error you raise
+       def buyer_light(buyer_id):
+           verdict = lights.light_for(buyer_id)
+           if verdict is None:
+               raise NotFound("找不到该买家")           # -> 404 {"error": {...}}
+           return verdict
+
+       @blp.route("", methods=["POST"])               # a POST that creates something
+       @staff_required("buyers.manage")                # auth first: 401/403 before the body
+       @idempotent                                     # Idempotency-Key header: one thing made
+       @blp.arguments(NewBuyerSchema)                  # JSON body; bad input -> 422 details
+       @blp.response(201, BuyerSchema)
+       def create_buyer(body): ...
+
+   Decorator order, top to bottom: ``@blp.route``, an auth decorator, ``@idempotent`` (POSTs
+   that create), ``@blp.arguments``, ``@blp.response``, ``@blp.alt_response``.
+
+2. Add ``"<package>.api"`` to ``API_MODULES`` in ``api/registry.py``.
+
+3. Add a row per endpoint to ``ENDPOINTS`` in ``tests/test_api_access.py`` (who may, who may
+   not); the schemathesis test (``tests/test_api_schema.py``) then checks it automatically.
+
+Auth decorators (``api.auth``): ``follower_required`` (a mini-program follower token; staff get
+403), ``staff_required("<permission>")`` (a staff token whose roles hold the permission; the
+permissions and roles are the one table ``identity.access.RULES`` — add new permissions there),
+``follower_or_staff("<permission>")`` (a follower, who may reach only its own records —
+check ``current_principal().owns(record.follower_id)`` and raise ``NotFound`` otherwise — or staff
+with the permission), ``signed_in`` (any token). ``current_principal()`` is the caller
+(``identity.Principal``: ``.follower_id``, ``.openid``, ``.staff_id``, ``.roles``, ``.can(p)``).
+
+Errors: raise ``ValidationFailed`` (422), ``Unauthorized`` (401), ``Forbidden`` (403),
+``NotFound`` (404), ``Conflict`` (409), ``RateLimited`` (429) or ``UpstreamError`` (502) from
+``api.errors``, each with an optional Chinese ``message``, machine ``code`` and ``details``
+dict; domain errors of ``identity`` are mapped for you. Every error body is
+``{"error": {"code": str, "message": str, "details": {}}}``.
+
+Staff actions that change data are written to the audit log with
+``identity.audit.record(session, current_principal().actor, "<area>.<verb>", "<type>", id,
+before=..., after=...)`` in the same transaction.
+
+Rate limits (``[api]`` in config.toml) apply to every ``ApiBlueprint`` request, per bearer
+token or, without one, per client address; the answer carries ``X-RateLimit-*`` headers.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+from flask_smorest import Api
+
+from api.auth import (
+    current_principal,
+    follower_or_staff,
+    follower_required,
+    require_principal,
+    signed_in,
+    staff_required,
+)
+from api.blueprint import API_PREFIX, ApiBlueprint
+from api.docs import SECURITY_SCHEME
+from api.errors import (
+    ApiError,
+    Conflict,
+    ErrorSchema,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    UpstreamError,
+    ValidationFailed,
+)
+from api.idempotency import idempotent
+from api.pagination import PageArgs, page_of, paginated, window
+from api.registry import API_MODULES
+from api.settings import EXTENSION_KEY, IDENTITY_KEY, ApiSettings
+from core.config import Settings
+from identity.settings import IdentitySettings
+
+OPENAPI_KEY = "xinbao.openapi"
+
+__all__ = [
+    "API_PREFIX",
+    "ApiBlueprint",
+    "ApiError",
+    "Conflict",
+    "Forbidden",
+    "NotFound",
+    "PageArgs",
+    "RateLimited",
+    "Unauthorized",
+    "UpstreamError",
+    "ValidationFailed",
+    "current_principal",
+    "follower_or_staff",
+    "follower_required",
+    "idempotent",
+    "init_app",
+    "page_of",
+    "paginated",
+    "require_principal",
+    "signed_in",
+    "staff_required",
+    "window",
+]
+
+
+class XinbaoApi(Api):
+    """flask-smorest's Api with our error shape in the document; errors are rendered by the
+    handlers each ``ApiBlueprint`` registers (and app.py's for routing errors), so no
+    app-wide handler is added here."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # every status is listed per operation instead
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+def init_app(app: Flask, settings: Settings) -> XinbaoApi:
+    app.extensions[EXTENSION_KEY] = ApiSettings.from_section(settings.section("api"))
+    app.extensions.setdefault(IDENTITY_KEY, IdentitySettings.from_section(
+        settings.section("identity"), public_url=settings.public_url,
+        development=settings.is_development,
+    ))
+    app.config.update(
+        API_TITLE="信保小微助手 API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = XinbaoApi(app, spec_kwargs={"info": {
+        "description": "小程序与员工系统使用的 JSON 接口。错误统一为 "
+                       '{"error": {"code", "message", "details"}}。',
+    }})
+    api.spec.components.security_scheme(SECURITY_SCHEME, {
+        "type": "http", "scheme": "bearer",
+        "description": "POST /api/v1/session（小程序）或 POST /api/v1/staff/tokens（员工）所得令牌",
+    })
+    for name in API_MODULES:
+        api.register_blueprint(import_module(name).blp)
+    app.extensions[OPENAPI_KEY] = api
+    return api

@@ -1,0 +1,123 @@
+"""Mini-program sign-in: ``POST /session`` (wx.login code -> token), refresh, logout, ``/me``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import marshmallow as ma
+
+from api.auth import follower_required, require_principal, signed_in
+from api.blueprint import ApiBlueprint
+from api.errors import Unauthorized, UpstreamError
+from api.idempotency import idempotent
+from api.settings import identity_settings
+from core.models import Follower
+from core.services import current
+from identity import sessions
+from identity.sessions import IssuedToken
+from web.sns import SnsError, code_to_session
+
+blp = ApiBlueprint("session", __name__, description="小程序登录与令牌")
+
+
+class LoginSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128),
+                            metadata={"description": "wx.login() 返回的 code"})
+
+
+class TokenSchema(ma.Schema):
+    token = ma.fields.String(required=True)
+    token_type = ma.fields.String(required=True, metadata={"example": "Bearer"})
+    expires_at = ma.fields.DateTime(required=True)
+    expires_in = ma.fields.Integer(required=True, metadata={"description": "秒"})
+
+
+class FollowerTokenSchema(TokenSchema):
+    follower_id = ma.fields.Integer(required=True)
+
+
+class FollowerSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    openid = ma.fields.String(required=True)
+    subscribed = ma.fields.Boolean(required=True)
+    company_name = ma.fields.String(required=True, allow_none=True)
+    province = ma.fields.String(required=True, allow_none=True)
+    city = ma.fields.String(required=True, allow_none=True)
+    export_markets = ma.fields.List(ma.fields.String(), required=True, allow_none=True)
+
+
+def token_body(issued: IssuedToken, now: datetime) -> dict[str, Any]:
+    return {"token": issued.token, "token_type": "Bearer", "expires_at": issued.expires_at,
+            "expires_in": int((issued.expires_at - now).total_seconds()),
+            "follower_id": issued.principal.follower_id}
+
+
+@blp.route("/session", methods=["POST"])
+@idempotent
+@blp.arguments(LoginSchema)
+@blp.response(201, FollowerTokenSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(502, response="BAD_GATEWAY")
+def login(body: dict[str, Any]) -> dict[str, Any]:
+    """小程序登录：用 wx.login 的 code 换取令牌
+
+    调用微信 code2session；session_key 只保存在服务器端，不会返回。
+    """
+    services = current()
+    try:
+        found = code_to_session(services.settings.wechat, identity_settings(), body["code"])
+    except SnsError as error:
+        if error.is_bad_code:
+            raise Unauthorized("登录凭证无效或已使用，请重新调用 wx.login", code="invalid_code",
+                               details={"errcode": error.errcode}) from None
+        raise UpstreamError(details={"errcode": error.errcode}) from None
+    now = services.clock()
+    session = services.db.session
+    follower = sessions.follower_for_login(session, found.openid, found.unionid, now)
+    session.flush()
+    issued = sessions.open_follower_session(
+        session, sessions.signer(services.settings.secret_key), follower,
+        openid=found.openid, unionid=found.unionid, session_key=found.session_key, now=now,
+        lifetime=identity_settings().follower_token_lifetime,
+    )
+    session.commit()
+    return token_body(issued, now)
+
+
+@blp.route("/session/refresh", methods=["POST"])
+@signed_in
+@blp.response(200, TokenSchema)
+def refresh() -> dict[str, Any]:
+    """换一个新令牌（旧令牌随即失效）"""
+    services = current()
+    principal = require_principal()
+    settings = identity_settings()
+    lifetime = (settings.follower_token_lifetime if principal.is_follower
+                else settings.staff_token_lifetime)
+    now = services.clock()
+    issued = sessions.refresh(services.db.session, sessions.signer(services.settings.secret_key),
+                              principal, now=now, lifetime=lifetime)
+    services.db.session.commit()
+    return token_body(issued, now)
+
+
+@blp.route("/session", methods=["DELETE"])
+@signed_in
+@blp.response(204)
+def logout() -> None:
+    """退出登录：令牌立即失效"""
+    services = current()
+    sessions.revoke(services.db.session, require_principal().session_id, services.clock())
+    services.db.session.commit()
+
+
+@blp.route("/me")
+@follower_required
+@blp.response(200, FollowerSchema)
+def me() -> Follower:
+    """当前微信用户的资料"""
+    follower = current().db.session.get(Follower, require_principal().follower_id)
+    if follower is None:  # deleted under a live token
+        raise Unauthorized(code="token_invalid")
+    return follower

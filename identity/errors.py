@@ -1,0 +1,47 @@
+"""Typed errors of the identity domain; the API and the pages turn them into responses."""
+
+from __future__ import annotations
+
+
+class IdentityError(Exception):
+    """Base of every identity error; ``message`` is Chinese and safe to show."""
+
+    message = "身份校验失败"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class InvalidCredentials(IdentityError):
+    message = "用户名或密码错误"
+
+
+class AccountDisabled(IdentityError):
+    message = "该账号已停用"
+
+
+class UnknownAccount(IdentityError):
+    message = "账号不存在"
+
+
+class DuplicateAccount(IdentityError):
+    message = "用户名已存在"
+
+
+class InvalidInput(IdentityError):
+    message = "输入不合法"
+
+
+class TokenInvalid(IdentityError):
+    message = "登录凭证无效，请重新登录"
+
+
+class TokenExpired(IdentityError):
+    message = "登录已过期，请重新登录"
+
+
+class StateConflict(IdentityError):
+    """The change is well formed but the current state forbids it (409 in the API)."""
+
+    message = "当前状态不允许此操作"

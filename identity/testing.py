@@ -1,0 +1,63 @@
+"""Test and sandbox helpers: staff accounts and tokens without the sign-in dance.
+
+Later issues use these in their own API tests::
+
+    from identity.testing import follower_token, make_staff, staff_token
+    token = staff_token(services, make_staff(services, "op1", ["operator"]))
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+
+from core.models import Follower
+from core.services import Services
+from identity import sessions
+from identity.models import StaffAccount
+from identity.staff import hash_password
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+@cache
+def _test_password_hash() -> str:
+    # Hashed once per process: Argon2 is slow on purpose, tests create many accounts.
+    return hash_password(TEST_PASSWORD)
+
+
+def make_staff(services: Services, username: str, roles: list[str], *,
+               active: bool = True) -> StaffAccount:
+    """A committed account whose password is ``TEST_PASSWORD``."""
+    session = services.db.session
+    now = services.clock()
+    account = StaffAccount(username=username, display_name=f"测试{username}",
+                           password_hash=_test_password_hash(), roles=sorted(roles),
+                           active=active, created_at=now, updated_at=now)
+    session.add(account)
+    session.commit()
+    return account
+
+
+def staff_token(services: Services, account: StaffAccount,
+                lifetime: timedelta = timedelta(hours=1)) -> str:
+    session = services.db.session
+    issued = sessions.open_staff_session(session, sessions.signer(services.settings.secret_key),
+                                         account, now=services.clock(), lifetime=lifetime)
+    session.commit()
+    return issued.token
+
+
+def follower_token(services: Services, openid: str,
+                   lifetime: timedelta = timedelta(hours=1)) -> tuple[str, Follower]:
+    """A follower (created when new) and a mini-program token for it."""
+    session = services.db.session
+    now = services.clock()
+    follower = sessions.follower_for_login(session, openid, None, now)
+    session.flush()
+    issued = sessions.open_follower_session(
+        session, sessions.signer(services.settings.secret_key), follower, openid=openid,
+        unionid=None, session_key="test-session-key", now=now, lifetime=lifetime,
+    )
+    session.commit()
+    return issued.token, follower

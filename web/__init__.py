@@ -1,0 +1,50 @@
+"""Pages: H5 pages opened inside WeChat (``/h5``) and the staff console (``/staff``).
+
+H5 sign-in: OAuth2 ``snsapi_base`` through WeChat (the emulator in development), or a signed
+short-lived link the bot sends (``signed_page_url``). Staff sign-in: username and password,
+a session cookie, CSRF protection on every form (Flask-WTF).
+
+For other packages' pages:
+- an H5 page for followers: ``@follower_page`` from ``web.h5`` (redirects to sign-in), then
+  ``current_follower()`` is an ``identity.Principal``;
+- a staff page: ``@staff_page("<permission>")`` from ``web.staff``, then ``current_staff()``;
+  POST forms there carry ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field;
+- the bot sends a page link with ``signed_page_url(openid, "/h5/...")`` from ``web.h5``.
+All pages extend ``templates/pages/base.html``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from api.settings import IDENTITY_KEY
+from core.config import Settings
+from identity.settings import IdentitySettings
+
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    from web.h5 import bp as h5
+    from web.staff import bp as staff
+
+    identity = app.extensions.setdefault(IDENTITY_KEY, IdentitySettings.from_section(
+        settings.section("identity"), public_url=settings.public_url,
+        development=settings.is_development,
+    ))
+    app.config.update(
+        # CSRF is checked by the page blueprints that have forms, not app-wide: the webhook,
+        # the JSON API (bearer tokens) and the emulator take POSTs without a browser session.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=max(identity.staff_page_lifetime,
+                                       identity.h5_session_lifetime, timedelta(minutes=5)),
+    )
+    csrf.init_app(app)
+    app.register_blueprint(h5)
+    app.register_blueprint(staff)

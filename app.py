@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_webhook(app, settings)
     register_development_tools(app, settings)
     register_identity(app, settings)
+    register_lights(app, settings)
     register_health(app)
     register_errors(app)
     return app
@@ -92,6 +93,13 @@ def register_identity(app: Flask, settings: Settings) -> None:
 
     api.init_app(app, settings)
     web.init_app(app, settings)
+
+
+def register_lights(app: Flask, settings: Settings) -> None:
+    """资信红绿灯: the H5 verdict page linked from the chat reply."""
+    from lights import pages
+
+    pages.init_app(app, settings)
 
 
 def register_health(app: Flask) -> None:

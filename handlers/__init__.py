@@ -17,6 +17,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "handlers.basics",
     "handlers.profile",
     "handlers.services_info",
+    "handlers.lights",
     "handlers.free_text",
 )
 

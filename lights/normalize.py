@@ -45,82 +45,98 @@ _CJK_LEGAL_FORMS: tuple[str, ...] = (
     "ооо", "зао", "оао", "пао", "ао", "ип",
     "شركة", "ذ.م.م", "ش.م.م",
 )
-_PUNCTUATION_CATEGORIES = ("P", "S")
-_KEEP_SYMBOLS = frozenset("&/")
-_SPACES = re.compile(r"\s+")
+_ACCENTS = re.compile("[\u0300-\u036f]")  # combining diacritical marks: é → e, ş → s
 
 
-def _token_forms(forms: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+class _PunctuationTable(dict):
+    """A ``str.translate`` table filled on first sight of each character: punctuation and
+    symbols become spaces, "&" and "/" stay as words of their own (legal forms use them)."""
+
+    def __missing__(self, code: int) -> str | int:
+        char = chr(code)
+        if char in "&/":
+            value: str | int = f" {char} "
+        elif unicodedata.category(char)[0] in "PS":
+            value = " "
+        else:
+            value = code
+        self[code] = value
+        return value
+
+
+_PUNCTUATION = _PunctuationTable()
+
+
+def _token_forms(forms: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Forms as token tuples, grouped by the token they end (or start) with, longest first."""
     split = {tuple(form.replace("&", " & ").replace("/", " / ").split()) for form in forms}
-    # Longest first, so "gmbh & co kg" wins over "kg".
-    return tuple(sorted(split, key=len, reverse=True))
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for form in sorted(split, key=len, reverse=True):
+        grouped.setdefault(form[-1], []).append(form)
+    return {token: tuple(group) for token, group in grouped.items()}
 
 
 @cache
-def _latin_forms() -> tuple[tuple[str, ...], ...]:
+def _trailing_forms() -> dict[str, tuple[tuple[str, ...], ...]]:
     return _token_forms(_LATIN_LEGAL_FORMS)
 
 
 @cache
-def _leading_forms() -> tuple[tuple[str, ...], ...]:
-    return _token_forms(_LEADING_LEGAL_FORMS)
+def _leading_forms() -> dict[str, tuple[tuple[str, ...], ...]]:
+    reversed_forms = tuple(" ".join(reversed(form.split())) for form in _LEADING_LEGAL_FORMS)
+    return _token_forms(reversed_forms)
+
+
+@cache
+def _cjk_forms() -> tuple[str, ...]:
+    return tuple(folded for folded in (fold(form) for form in _CJK_LEGAL_FORMS) if folded)
 
 
 def fold(text: str) -> str:
     """Width, case and accents folded; punctuation becomes spaces; spaces collapsed."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(ch))
-    text = unicodedata.normalize("NFC", text)
-    cleaned = []
-    for ch in text:
-        if ch in _KEEP_SYMBOLS:
-            cleaned.append(f" {ch} ")
-        elif unicodedata.category(ch)[0] in _PUNCTUATION_CATEGORIES:
-            cleaned.append(" ")
-        else:
-            cleaned.append(ch)
-    return _SPACES.sub(" ", "".join(cleaned)).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFKD", text)))
+    return " ".join(text.translate(_PUNCTUATION).split())
 
 
 def _strip_cjk_forms(text: str) -> str:
     changed = True
     while changed:
         changed = False
-        for form in _CJK_LEGAL_FORMS:
-            folded_form = fold(form)
-            if not folded_form:
-                continue
-            if text.startswith(folded_form) and len(text) > len(folded_form):
-                text, changed = text[len(folded_form):].strip(), True
-            elif text.endswith(folded_form) and len(text) > len(folded_form):
-                text, changed = text[: -len(folded_form)].strip(), True
+        for form in _cjk_forms():
+            if text.startswith(form) and len(text) > len(form):
+                text, changed = text[len(form):].strip(), True
+            elif text.endswith(form) and len(text) > len(form):
+                text, changed = text[: -len(form)].strip(), True
     return text
 
 
-def _strip_latin_forms(tokens: list[str]) -> list[str]:
-    changed = True
-    while changed and len(tokens) > 1:
-        changed = False
-        for form in _latin_forms():
+def _strip_end(tokens: list[str], forms: dict[str, tuple[tuple[str, ...], ...]]) -> list[str]:
+    """Remove legal forms from the end of ``tokens`` (repeatedly: "co ltd" after "group")."""
+    while len(tokens) > 1:
+        for form in forms.get(tokens[-1], ()):
             size = len(form)
             if len(tokens) > size and tuple(tokens[-size:]) == form:
-                tokens, changed = tokens[:-size], True
+                tokens = tokens[:-size]
                 break
-        for form in _leading_forms():
-            size = len(form)
-            if len(tokens) > size and tuple(tokens[:size]) == form:
-                tokens, changed = tokens[size:], True
-                break
+        else:
+            return tokens
+    return tokens
+
+
+def _strip_latin_forms(tokens: list[str]) -> list[str]:
+    tokens = _strip_end(tokens, _trailing_forms())
+    tokens = _strip_end(tokens[::-1], _leading_forms())[::-1]
     return [token for token in tokens if token not in ("&", "/")] or tokens
 
 
 def name_key(name: str) -> str:
     """The comparable form of a company name: "Acme Handels-GmbH" → "acme handels"."""
-    text = _strip_cjk_forms(fold(name))
-    # Strip before splitting so that "(주) 모두" and "株式会社トヨタ" lose their forms too.
-    tokens = _strip_latin_forms(text.split())
-    return " ".join(tokens)
+    text = fold(name)
+    if not text.isascii():
+        text = _strip_cjk_forms(text)
+    return " ".join(_strip_latin_forms(text.split()))
 
 
 def registration_key(number: str) -> str:
@@ -143,12 +159,25 @@ class ParsedQuery:
 
 
 @cache
-def _country_lookup() -> tuple[dict[str, str], int]:
-    names = {fold(name): code for name, code in country_names().items() if code}
-    # Two-letter codes ("de", "us") are too ambiguous inside a company name; keep them only
-    # when typed in capitals, handled in split_query.
-    names = {name: code for name, code in names.items() if len(name) > 2 or not name.isascii()}
-    return names, max(len(name) for name in names)
+def _country_lookup() -> tuple[dict[str, str], dict[str, str]]:
+    """(names of three letters or more, two-letter codes such as "uk", "de")."""
+    every = {fold(name): code for name, code in country_names().items() if code}
+    long_names = {name: code for name, code in every.items()
+                  if len(name) > 2 or not name.isascii()}
+    short_codes = {name: code for name, code in every.items()
+                   if len(name) == 2 and name.isascii()}
+    return long_names, short_codes
+
+
+def _capital_code(word: str) -> str | None:
+    """A two-letter code typed in capitals ("ACME UK"): lower case "de" may be a word."""
+    _, short_codes = _country_lookup()
+    if len(word) != 2 or not word.isascii() or not word.isupper():
+        return None
+    lower = word.lower()
+    if (lower,) in _trailing_forms().get(lower, ()) or (lower,) in _leading_forms().get(lower, ()):
+        return None  # "SA", "AG", "AS", "PT" are legal forms before they are countries
+    return short_codes.get(lower)
 
 
 def split_query(text: str) -> ParsedQuery:
@@ -157,6 +186,12 @@ def split_query(text: str) -> ParsedQuery:
     names, _ = _country_lookup()
     name, country = folded, None
     words = folded.split()
+    typed = text.split()
+    if len(typed) > 1 and len(words) > 1:
+        if (code := _capital_code(typed[-1])) is not None:
+            return ParsedQuery(text, " ".join(words[:-1]), name_key(" ".join(words[:-1])), code)
+        if (code := _capital_code(typed[0])) is not None:
+            return ParsedQuery(text, " ".join(words[1:]), name_key(" ".join(words[1:])), code)
     for size in (3, 2, 1):  # the longest country name first: "united arab emirates"
         if len(words) <= size:
             continue

@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "xinbao_cli.staff",
     "xinbao_cli.menus",
     "xinbao_cli.qr",
+    "xinbao_cli.buyers",
 )
 
 

@@ -1,0 +1,415 @@
+"""Loading buyers: CSV or JSON Lines in, bulk upserts by (source, source id) out.
+
+- Every row is validated; a bad row is rejected with its line number and the reason
+  (``Rejected``), never dropped silently.
+- Rows go to the database in batches, one multi-row ``INSERT ... ON CONFLICT DO UPDATE`` per
+  batch (SQLite and PostgreSQL), names replaced by one DELETE and one multi-row INSERT. No
+  row-by-row ORM: millions of rows must load at tens of thousands per second.
+- After each committed batch a checkpoint (byte offset, line, counts) is written beside the
+  file; a second run of the same file resumes there. The upsert makes a batch that ran twice
+  harmless.
+
+Fields (CSV header or JSON keys): source, source_id, name, aliases, original_name, country,
+registration_number, address, industry, founded, status, well_known (or listed),
+broken_promises, negative_events, disclosure, as_of, sample. In CSV, lists are separated by
+"|" and records are written "2024-05-01:major" (date:severity or date:kind); JSON may use
+real lists and objects.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.countries import country_by_code, find_country
+from lights.models import Buyer, BuyerName, CountryRisk
+from lights.normalize import name_key, registration_key
+from lights.records import EVENT_KINDS, SEVERITIES, STATUSES
+
+BATCH_ROWS = 5000
+TRUE_WORDS = frozenset({"1", "true", "yes", "y", "是", "t"})
+FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "否", "f"})
+UPDATED_COLUMNS = (
+    "legal_name", "original_name", "aliases", "country", "registration_number",
+    "registration_key", "address", "industry", "founded", "status", "well_known",
+    "broken_promises", "negative_events", "disclosure", "as_of", "sample", "updated_at",
+)
+
+
+class Rejected(ValueError):
+    """A row that cannot be loaded; the message (Chinese and the field) says why."""
+
+
+@dataclass
+class ImportReport:
+    accepted: int = 0
+    rejected: int = 0
+    batches: int = 0
+    started_at_line: int = 0  # > 0 when the run resumed from a checkpoint
+    last_line: int = 0
+    rejections: list[tuple[int, str]] = field(default_factory=list)  # the first few, for show
+
+
+# --- row validation --------------------------------------------------------------------------
+
+def _text(row: dict[str, Any], name: str, limit: int) -> str | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    value = str(value).strip()
+    if len(value) > limit:
+        raise Rejected(f"{name}: longer than {limit} characters")
+    return value or None
+
+
+def _flag(row: dict[str, Any], *names: str) -> bool:
+    for name in names:
+        value = row.get(name)
+        if isinstance(value, bool):
+            return value
+        if value is not None:
+            word = str(value).strip().lower()
+            if word in TRUE_WORDS:
+                return True
+            if word not in FALSE_WORDS:
+                raise Rejected(f"{name}: not a yes/no value: {value!r}")
+    return False
+
+
+def _country(value: Any) -> str:
+    raw = str(value or "").strip()
+    if not raw:
+        raise Rejected("country: missing")
+    country = country_by_code(raw) if len(raw) == 2 else find_country(raw)
+    if country is None:
+        raise Rejected(f"country: unknown {raw!r}")
+    return country.code
+
+
+def _date(value: Any, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise Rejected(f"{name}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _int(value: Any, name: str, low: int, high: int) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Rejected(f"{name}: not a whole number: {value!r}") from None
+    if not low <= number <= high:
+        raise Rejected(f"{name}: {number} is outside {low}–{high}")
+    return number
+
+
+def _list(value: Any) -> list[Any]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, list):
+        return value
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            loaded = json.loads(text)
+        except ValueError:
+            raise Rejected(f"not valid JSON: {text[:40]!r}") from None
+        return loaded if isinstance(loaded, list) else [loaded]
+    return [part.strip() for part in text.split("|") if part.strip()]
+
+
+def _records(value: Any, name: str, field_name: str, allowed: Iterable[str]) -> list[dict]:
+    """"2024-05-01:major|2023-01-02:minor" or JSON objects → [{"date", field_name, "note"}]."""
+    allowed = tuple(allowed)
+    records = []
+    for item in _list(value):
+        if isinstance(item, dict):
+            on, kind, note = item.get("date"), item.get(field_name), item.get("note", "")
+        else:
+            on, _, rest = str(item).partition(":")
+            kind, _, note = rest.partition(":")
+        kind = str(kind or "").strip()
+        if kind not in allowed:
+            raise Rejected(f"{name}: {field_name} must be one of {', '.join(allowed)}, "
+                           f"got {kind!r}")
+        when = _date(on, name)
+        if when is None:
+            raise Rejected(f"{name}: a record without a date")
+        records.append({"date": when.isoformat(), field_name: kind, "note": str(note)[:200]})
+    return records
+
+
+def clean_row(row: dict[str, Any], default_source: str, now: datetime) -> dict[str, Any]:
+    """One raw row → the values of a ``buyers`` row (plus ``_names``), or ``Rejected``."""
+    name = _text(row, "name", 300) or _text(row, "legal_name", 300)
+    if not name:
+        raise Rejected("name: missing")
+    source_id = _text(row, "source_id", 80)
+    if not source_id:
+        raise Rejected("source_id: missing")
+    status = (_text(row, "status", 20) or "active").lower()
+    if status not in STATUSES:
+        raise Rejected(f"status: must be one of {', '.join(STATUSES)}, got {status!r}")
+    aliases = [str(alias).strip()[:300] for alias in _list(row.get("aliases"))]
+    original = _text(row, "original_name", 300)
+    registration = _text(row, "registration_number", 80)
+    country = _country(row.get("country"))
+    key = name_key(name)
+    if not key:
+        raise Rejected("name: nothing left after removing the legal form")
+    names = {(key, "legal")}
+    for alias in aliases:
+        if name_key(alias):
+            names.add((name_key(alias), "alias"))
+    if original and name_key(original):
+        names.add((name_key(original), "original"))
+    return {
+        "source": _text(row, "source", 40) or default_source,
+        "source_id": source_id,
+        "legal_name": name,
+        "original_name": original,
+        "aliases": aliases,
+        "country": country,
+        "registration_number": registration,
+        "registration_key": registration_key(registration) if registration else None,
+        "address": _text(row, "address", 2000),
+        "industry": _text(row, "industry", 120),
+        "founded": _int(row.get("founded"), "founded", 1600, now.year),
+        "status": status,
+        "well_known": _flag(row, "well_known", "listed"),
+        "broken_promises": _records(row.get("broken_promises"), "broken_promises", "severity",
+                                    SEVERITIES),
+        "negative_events": _records(row.get("negative_events"), "negative_events", "kind",
+                                    EVENT_KINDS),
+        "disclosure": _int(row.get("disclosure"), "disclosure", 0, 100) or 0,
+        "as_of": _date(row.get("as_of"), "as_of"),
+        "sample": _flag(row, "sample"),
+        "updated_at": now,
+        "_names": sorted(names, key=lambda pair: pair[1] != "legal"),
+    }
+
+
+# --- bulk writing ----------------------------------------------------------------------------
+
+def _insert_for(session: Session):
+    dialect = session.get_bind().dialect.name
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+
+
+def upsert_buyers(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert or update a batch of cleaned rows and their names; the caller commits."""
+    unique: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:  # one key twice in a batch: the later row wins (ON CONFLICT needs this)
+        unique[(row["source"], row["source_id"])] = row
+    if not unique:
+        return 0
+    values = [{k: v for k, v in row.items() if k != "_names"} for row in unique.values()]
+    statement = _insert_for(session)(Buyer)
+    statement = statement.on_conflict_do_update(
+        index_elements=["source", "source_id"],
+        set_={column: statement.excluded[column] for column in UPDATED_COLUMNS},
+    ).returning(Buyer.id, Buyer.source, Buyer.source_id)
+    connection = session.connection()
+    ids = {(source, source_id): buyer_id
+           for buyer_id, source, source_id in connection.execute(statement, values)}
+    connection.execute(delete(BuyerName).where(BuyerName.buyer_id.in_(list(ids.values()))))
+    names = [
+        {"buyer_id": ids[key], "kind": kind, "name_key": name, "country": row["country"]}
+        for key, row in unique.items()
+        for name, kind in row["_names"]
+    ]
+    connection.execute(insert(BuyerName), names)
+    return len(unique)
+
+
+def upsert_country_risks(session: Session, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    statement = _insert_for(session)(CountryRisk)
+    statement = statement.on_conflict_do_update(
+        index_elements=["country"],
+        set_={column: statement.excluded[column] for column in ("rating", "source", "as_of",
+                                                                "sample")},
+    )
+    session.connection().execute(statement, rows)
+    return len(rows)
+
+
+def clean_country_risk(row: dict[str, Any]) -> dict[str, Any]:
+    rating = _int(row.get("rating"), "rating", 1, 9)
+    if rating is None:
+        raise Rejected("rating: missing (1–9)")
+    return {"country": _country(row.get("country")), "rating": rating,
+            "source": _text(row, "source", 80) or "", "as_of": _date(row.get("as_of"), "as_of"),
+            "sample": _flag(row, "sample")}
+
+
+# --- reading files, with byte offsets for the checkpoint -------------------------------------
+
+@dataclass
+class _Position:
+    offset: int = 0
+    line: int = 0
+
+
+def _lines(handle: io.BufferedReader, position: _Position) -> Iterator[str]:
+    for raw in handle:
+        position.offset += len(raw)
+        position.line += 1
+        yield raw.decode("utf-8-sig" if position.line == 1 else "utf-8", errors="replace")
+
+
+def read_rows(path: Path, start_offset: int = 0, start_line: int = 0
+              ) -> Iterator[tuple[int, int, dict[str, Any] | Rejected]]:
+    """(line number, byte offset after the row, the row or why it is unreadable)."""
+    is_csv = path.suffix.lower() in (".csv", ".tsv")
+    with path.open("rb") as handle:
+        header: list[str] | None = None
+        if is_csv:
+            first = handle.readline()
+            header = [name.strip().lower() for name in next(csv.reader(
+                [first.decode("utf-8-sig")], delimiter="\t" if path.suffix == ".tsv" else ","))]
+            start_offset = max(start_offset, len(first))
+            start_line = max(start_line, 1)
+        handle.seek(start_offset)
+        position = _Position(start_offset, start_line)
+        lines = _lines(handle, position)
+        if is_csv:
+            assert header is not None
+            reader = csv.reader(lines, delimiter="\t" if path.suffix == ".tsv" else ",")
+            for values in reader:
+                if not any(value.strip() for value in values):
+                    continue
+                if len(values) != len(header):
+                    yield position.line, position.offset, Rejected(
+                        f"expected {len(header)} columns, found {len(values)}")
+                    continue
+                yield position.line, position.offset, dict(zip(header, values, strict=True))
+            return
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                loaded = json.loads(line)
+            except ValueError as error:
+                yield position.line, position.offset, Rejected(f"not valid JSON ({error.msg})")
+                continue
+            if not isinstance(loaded, dict):
+                yield position.line, position.offset, Rejected("a JSON object is expected")
+                continue
+            yield position.line, position.offset, {str(k).lower(): v for k, v in loaded.items()}
+
+
+# --- the checkpoint --------------------------------------------------------------------------
+
+class Checkpoint:
+    """Where a run got to, beside the file: valid only for the same file (size and mtime)."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path
+        self.path = path.with_name(path.name + ".checkpoint.json")
+        stat = path.stat()
+        self.identity = {"size": stat.st_size, "mtime": int(stat.st_mtime)}
+
+    def load(self) -> dict[str, Any] | None:
+        if not self.path.exists():
+            return None
+        saved = json.loads(self.path.read_text())
+        return saved if saved.get("identity") == self.identity else None
+
+    def save(self, offset: int, line: int, report: ImportReport) -> None:
+        data = {"identity": self.identity, "offset": offset, "line": line,
+                "accepted": report.accepted, "rejected": report.rejected}
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data))
+        os.replace(temporary, self.path)  # atomic: a crash leaves the old or the new one
+
+    def finish(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+# --- the import ------------------------------------------------------------------------------
+
+Progress = Callable[[int], None]  # bytes read since the last call
+OnReject = Callable[[int, str], None]
+
+
+def import_buyers(session: Session, path: Path, *, source: str = "import",
+                  batch_rows: int = BATCH_ROWS, resume: bool = True,
+                  progress: Progress | None = None, on_reject: OnReject | None = None,
+                  stop_after_batches: int | None = None) -> ImportReport:
+    """Load a CSV or JSON Lines file; resumable. ``stop_after_batches`` simulates a crash."""
+    checkpoint = Checkpoint(path)
+    saved = checkpoint.load() if resume else None
+    report = ImportReport()
+    offset = line = 0
+    if saved:
+        offset, line = saved["offset"], saved["line"]
+        report.accepted, report.rejected = saved["accepted"], saved["rejected"]
+        report.started_at_line = line
+    reported_offset = offset
+    now = datetime.now(UTC)
+    batch: list[dict[str, Any]] = []
+
+    def commit(at_offset: int, at_line: int) -> None:
+        nonlocal batch, reported_offset
+        report.accepted += upsert_buyers(session, batch)
+        session.commit()
+        report.batches += 1
+        checkpoint.save(at_offset, at_line, report)
+        if progress:
+            progress(at_offset - reported_offset)
+        reported_offset = at_offset
+        batch = []
+
+    for line_number, row_end, row in read_rows(path, offset, line):
+        report.last_line = line_number
+        try:
+            if isinstance(row, Rejected):
+                raise row
+            batch.append(clean_row(row, source, now))
+        except Rejected as rejected:
+            report.rejected += 1
+            if len(report.rejections) < 100:
+                report.rejections.append((line_number, str(rejected)))
+            if on_reject:
+                on_reject(line_number, str(rejected))
+        if len(batch) >= batch_rows:
+            commit(row_end, line_number)
+            if stop_after_batches is not None and report.batches >= stop_after_batches:
+                return report
+    commit(path.stat().st_size, report.last_line)
+    checkpoint.finish()
+    return report
+
+
+def import_country_risks(session: Session, path: Path) -> ImportReport:
+    report = ImportReport()
+    rows = []
+    for line_number, _, row in read_rows(path):
+        report.last_line = line_number
+        try:
+            if isinstance(row, Rejected):
+                raise row
+            rows.append(clean_country_risk(row))
+        except Rejected as rejected:
+            report.rejected += 1
+            report.rejections.append((line_number, str(rejected)))
+    report.accepted = upsert_country_risks(session, rows)
+    session.commit()
+    return report

@@ -1,0 +1,181 @@
+"""What the chat, the H5 page and the API call: look a buyer up, light it, remember it.
+
+``look_up(session, query)`` → ``Lookup`` (one buyer with its light, several candidates, or
+nothing); ``light_for(session, buyer_id)`` → ``LightResult``; ``record_lookup`` and
+``recent_lookups`` keep each follower's history; ``DailyQuota`` counts lookups per day.
+No Flask, no WeChat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.countries import display_name
+from core.redis_store import key
+from lights.models import Buyer, BuyerLookup, CountryRisk
+from lights.rating import Verdict, evaluate
+from lights.records import LIGHT_NAMES, STATUSES, BuyerRecord, CountryRating
+from lights.search import SearchResult, search
+
+CHINA = ZoneInfo("Asia/Shanghai")
+MAX_QUERY_CHARS = 100
+
+
+def china_today(now: datetime) -> date:
+    """The day as exporters count it (the quota resets at midnight Beijing time)."""
+    return now.astimezone(CHINA).date()
+
+
+@dataclass(frozen=True)
+class BuyerView:
+    id: int
+    legal_name: str
+    original_name: str | None
+    aliases: tuple[str, ...]
+    country: str
+    country_zh: str
+    registration_number: str | None
+    address: str | None
+    industry: str | None
+    founded: int | None
+    status: str
+    status_zh: str
+    well_known: bool
+    as_of: date | None
+    sample: bool
+    source: str
+
+    @classmethod
+    def of(cls, buyer: Buyer) -> BuyerView:
+        return cls(
+            id=buyer.id, legal_name=buyer.legal_name, original_name=buyer.original_name,
+            aliases=tuple(buyer.aliases or ()), country=buyer.country,
+            country_zh=display_name(buyer.country),
+            registration_number=buyer.registration_number, address=buyer.address,
+            industry=buyer.industry, founded=buyer.founded, status=buyer.status,
+            status_zh=STATUSES.get(buyer.status, buyer.status), well_known=buyer.well_known,
+            as_of=buyer.as_of, sample=buyer.sample, source=buyer.source,
+        )
+
+
+@dataclass(frozen=True)
+class LightResult:
+    buyer: BuyerView
+    verdict: Verdict
+    country_rating: CountryRating | None
+
+    @property
+    def light_name(self) -> str:
+        return LIGHT_NAMES[self.verdict.light]
+
+    @property
+    def data_version(self) -> str:
+        """Changes whenever anything drawn on the card changes (name, light, hint, date)."""
+        buyer = self.buyer
+        drawn = "\x1f".join(str(part) for part in (
+            buyer.legal_name, buyer.original_name, buyer.country, self.verdict.light,
+            self.verdict.hint, buyer.as_of, buyer.sample))
+        return hashlib.sha1(drawn.encode()).hexdigest()[:12]
+
+    @property
+    def cache_key(self) -> str:
+        """(buyer, light, data version): the card and its uploaded media are kept per key."""
+        return f"{self.buyer.id}:{self.verdict.light}:{self.buyer.as_of}:{self.data_version}"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    query: str
+    country: str | None
+    found: LightResult | None = None
+    candidates: tuple[BuyerView, ...] = field(default_factory=tuple)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.found is None and not self.candidates
+
+
+def _country_rating(session: Session, country: str) -> CountryRating | None:
+    row = session.get(CountryRisk, country)
+    return CountryRating(row.country, row.rating, row.sample) if row else None
+
+
+def light_of(session: Session, buyer: Buyer, today: date) -> LightResult:
+    rating = _country_rating(session, buyer.country)
+    verdict = evaluate(BuyerRecord.of(buyer), today, rating)
+    return LightResult(BuyerView.of(buyer), verdict, rating)
+
+
+def light_for(session: Session, buyer_id: int, today: date) -> LightResult | None:
+    buyer = session.get(Buyer, buyer_id)
+    return light_of(session, buyer, today) if buyer else None
+
+
+def look_up(session: Session, query: str, today: date, country: str | None = None,
+            limit: int = 5) -> Lookup:
+    """One buyer with its light, or the candidates to choose from, or nothing."""
+    query = query.strip()[:MAX_QUERY_CHARS]
+    result: SearchResult = search(session, query, country=country, limit=limit)
+    best = result.best
+    if best is not None:
+        found = light_for(session, best.buyer_id, today)
+        return Lookup(query, result.country, found=found)
+    ids = [candidate.buyer_id for candidate in result.candidates]
+    buyers = {buyer.id: buyer for buyer in session.scalars(select(Buyer).where(Buyer.id.in_(ids)))}
+    views = tuple(BuyerView.of(buyers[i]) for i in ids if i in buyers)
+    return Lookup(query, result.country, candidates=views)
+
+
+def record_lookup(session: Session, openid: str, query: str, result: LightResult | None,
+                  now: datetime, channel: str = "wechat") -> BuyerLookup:
+    """Stored for 我的查询; the caller commits."""
+    row = BuyerLookup(
+        openid=openid, query=query[:200], channel=channel, created_at=now,
+        buyer_id=result.buyer.id if result else None,
+        buyer_name=result.buyer.legal_name[:300] if result else None,
+        light=result.verdict.light if result else "none",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def recent_lookups(session: Session, openid: str, limit: int = 20) -> list[BuyerLookup]:
+    statement = (select(BuyerLookup).where(BuyerLookup.openid == openid)
+                 .order_by(BuyerLookup.created_at.desc(), BuyerLookup.id.desc()).limit(limit))
+    return list(session.scalars(statement))
+
+
+class DailyQuota:
+    """Lookups per follower per day (Beijing time), counted in Redis across processes."""
+
+    def __init__(self, client: redis.Redis, limit: int) -> None:
+        self.redis = client
+        self.limit = limit
+
+    def _key(self, openid: str, day: date) -> str:
+        return key("lights", "quota", openid, day.isoformat())
+
+    def used(self, openid: str, day: date) -> int:
+        return int(self.redis.get(self._key(openid, day)) or 0)
+
+    def take(self, openid: str, day: date) -> bool:
+        """Count one lookup; False (and nothing counted) when the day's quota is spent."""
+        if self.limit <= 0:
+            return True
+        redis_key = self._key(openid, day)
+        pipe = self.redis.pipeline()
+        pipe.incr(redis_key)
+        pipe.expire(redis_key, 2 * 24 * 3600)
+        count = pipe.execute()[0]
+        if count > self.limit:
+            self.redis.decr(redis_key)
+            return False
+        return True

@@ -1,0 +1,170 @@
+"""Search: normalised names (case, width, punctuation, accents, legal forms), names in their own
+script, countries in the query (Chinese or English), registration numbers, aliases, typos and
+ranking — on whichever database the suite runs (FTS5 on SQLite, pg_trgm on PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lights.importer import clean_row, upsert_buyers
+from lights.normalize import name_key, split_query
+from lights.search import search, typo_pieces
+
+REGISTRY = [
+    {"name": "Müller Maschinenbau GmbH", "country": "DE", "registration_number": "HRB 123456"},
+    {"name": "Mueller Maschinenbau Inc.", "country": "US"},
+    {"name": "Parisi-Foscari S.p.A.", "country": "IT"},
+    {"name": "Taliercio S.r.l.", "country": "IT"},
+    {"name": "Van Vliet B.V.", "country": "NL", "aliases": "Vliet Logistics"},
+    {"name": "Colas Salmon S.A.", "country": "FR"},
+    {"name": "Yamada Denki K.K.", "original_name": "山田電気株式会社", "country": "JP"},
+    {"name": "Moduneteuwokseu", "original_name": "(주) 모두네트웍스", "country": "KR"},
+    {"name": "Al Etihad Trading LLC", "original_name": "شركة الاتحاد للتجارة", "country": "AE"},
+    {"name": "Thanaprathip Co., Ltd.", "original_name": "บริษัท ธนประทีป จำกัด", "country": "TH"},
+    {"name": "Ningbo Sunrise Imp. & Exp. Co., Ltd.", "original_name": "宁波日出进出口有限公司",
+     "country": "CN"},
+    {"name": "Acme Handels GmbH", "country": "DE"},
+    {"name": "Acme Handels Ltd", "country": "GB"},
+    {"name": "Nestlé S.A.", "country": "CH", "registration_number": "CHE-105.909.036"},
+]
+
+
+@pytest.fixture
+def registry(db):
+    now = datetime.now(UTC)
+    rows = [clean_row({"source": "test", "source_id": str(number), **row}, "test", now)
+            for number, row in enumerate(REGISTRY)]
+    upsert_buyers(db, rows)
+    db.commit()
+    return db
+
+
+def names_found(db, query: str, country: str | None = None) -> list[str]:
+    from lights.models import Buyer
+
+    result = search(db, query, country=country)
+    return [db.get(Buyer, candidate.buyer_id).legal_name for candidate in result.candidates]
+
+
+def best(db, query: str, country: str | None = None) -> str | None:
+    from lights.models import Buyer
+
+    found = search(db, query, country=country).best
+    return db.get(Buyer, found.buyer_id).legal_name if found else None
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("müller maschinenbau gmbh", "Müller Maschinenbau GmbH"),  # case
+    ("ＭＵＬＬＥＲ　ＭＡＳＣＨＩＮＥＮＢＡＵ", "Müller Maschinenbau GmbH"),  # full width
+    ("Parisi Foscari SPA", "Parisi-Foscari S.p.A."),  # punctuation and legal form
+    ("parisi-foscari", "Parisi-Foscari S.p.A."),
+    ("taliercio srl", "Taliercio S.r.l."),
+    ("VAN VLIET", "Van Vliet B.V."),
+    ("Colas Salmon SA", "Colas Salmon S.A."),
+    ("nestle", "Nestlé S.A."),  # accents
+    ("Ningbo Sunrise Import Export", "Ningbo Sunrise Imp. & Exp. Co., Ltd."),  # the only one
+])
+def test_legal_forms_case_width_punctuation_and_accents(registry, query, expected):
+    assert best(registry, query) == expected
+
+
+def test_spelling_variants_are_both_candidates(registry):
+    found = names_found(registry, "Muellr Maschinenbau")
+    assert set(found[:2]) == {"Müller Maschinenbau GmbH", "Mueller Maschinenbau Inc."}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("山田電気", "Yamada Denki K.K."),
+    ("株式会社山田電気", "Yamada Denki K.K."),
+    ("모두네트웍스", "Moduneteuwokseu"),
+    ("شركة الاتحاد للتجارة", "Al Etihad Trading LLC"),
+    ("ธนประทีป", "Thanaprathip Co., Ltd."),
+    ("宁波日出进出口", "Ningbo Sunrise Imp. & Exp. Co., Ltd."),
+])
+def test_names_in_their_own_script(registry, query, expected):
+    assert best(registry, query) == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Acme Handels 德国", "Acme Handels GmbH"),
+    ("ACME 英国", "Acme Handels Ltd"),
+    ("acme handels gmbh germany", "Acme Handels GmbH"),
+    ("Acme Handels UK", "Acme Handels Ltd"),
+    ("Acme Handels德国", "Acme Handels GmbH"),
+])
+def test_a_country_in_the_query_narrows_the_search(registry, query, expected):
+    assert best(registry, query) == expected
+
+
+def test_without_a_country_namesakes_are_listed(registry):
+    result = search(registry, "acme handels")
+    assert result.best is None
+    assert len(result.candidates) == 2
+
+
+def test_the_country_argument_narrows_too(registry):
+    assert best(registry, "acme handels", country="GB") == "Acme Handels Ltd"
+
+
+@pytest.mark.parametrize("query", ["HRB 123456", "hrb-123456", "HRB123456"])
+def test_registration_numbers_match_exactly(registry, query):
+    assert best(registry, query) == "Müller Maschinenbau GmbH"
+
+
+def test_an_alias_finds_its_buyer(registry):
+    assert best(registry, "Vliet Logistics") == "Van Vliet B.V."
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Parisi Foscary", "Parisi-Foscari S.p.A."),  # one letter wrong
+    ("Talierico", "Taliercio S.r.l."),  # two letters swapped
+    ("Colas Salmonn", "Colas Salmon S.A."),  # one letter too many
+    ("Maschinenbau Muller", None),  # words swapped: candidates, not a guess
+])
+def test_typos_still_find_the_buyer(registry, query, expected):
+    assert best(registry, query) == expected
+    if expected is None:
+        assert "Müller Maschinenbau GmbH" in names_found(registry, query)
+
+
+def test_part_of_a_name_lists_candidates_ranked(registry):
+    found = names_found(registry, "maschinenbau")
+    assert set(found[:2]) == {"Müller Maschinenbau GmbH", "Mueller Maschinenbau Inc."}
+
+
+def test_nothing_found_is_empty(registry):
+    assert names_found(registry, "Zyxwvut Imaginary") == []
+    assert names_found(registry, "山田電気", country="DE") == []
+
+
+@pytest.mark.parametrize(("text", "name", "country"), [
+    ("ACME 德国", "acme", "DE"),
+    ("acme gmbh germany", "acme gmbh", "DE"),
+    ("美国 Acme", "acme", "US"),
+    ("Acme Handels UK", "acme handels", "GB"),
+    ("Acme Handels", "acme handels", None),
+])
+def test_the_query_is_split_into_name_and_country(text, name, country):
+    parsed = split_query(text)
+    assert (parsed.name, parsed.country) == (name, country)
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("Wesack Mende GmbH & Co. KGaA", "wesack mende"),
+    ("Toyota Motor Co., Ltd.", "toyota motor"),
+    ("PT Hartati Tbk", "hartati"),
+    ("ООО «Фролов»", "фролов"),
+    ("株式会社トヨタ", "トヨタ"),
+    ("深圳市某某贸易有限公司", "深圳市某某贸易"),
+    ("Geisler Sp. z o.o.", "geisler"),
+])
+def test_legal_forms_are_removed_from_either_end(name, key):
+    assert name_key(name) == key
+
+
+def test_typo_pieces_leave_one_piece_intact_for_each_allowed_edit():
+    pieces = typo_pieces("parisi foscari")
+    assert len(pieces) == 3 and all(len(piece) >= 3 for piece in pieces)
+    assert "".join(pieces) == "parisi foscari"

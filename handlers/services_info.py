@@ -89,7 +89,8 @@ ROUTES: list[Route] = [
     on_menu(keys.BRANCHES, branch_list),
     *(route for part, words in ACADEMY_PARTS.items()
       for route in on_keywords(words, academy_part(part))),
-    # A place next to a branch word; short texts only, so a buyer's name is never taken for it.
-    on_pattern(r".{0,12}?(?:网点|分公司|营业机构|办事处).{0,12}", branch_lookup),
+    # A place next to a branch word; short texts only, and never a buyer lookup ("查询 …").
+    on_pattern(r"(?!查询|红绿灯|查买家|查买方).{0,12}?(?:网点|分公司|营业机构|办事处).{0,12}",
+               branch_lookup),
 ]
 FLOWS: list = []

@@ -221,11 +221,11 @@ def _name_problems(name: str, top: bool) -> Iterator[str]:
     if not name.strip():
         yield f"{level}缺少名称 name"
         return
-    if len(name.encode()) > limit_bytes:
-        yield f"{level}名称「{name}」超过 {limit_bytes} 字节"
     if display_width(name) > limit_width:
         yield (f"{level}名称「{name}」过长：最多 {limit_width // 2} 个汉字"
                f"（{limit_width} 个英文字符）")
+    elif len(name.encode()) > limit_bytes:  # narrow but multi-byte characters, e.g. ①②③
+        yield f"{level}名称「{name}」超过 {limit_bytes} 字节"
 
 
 def _action_problems(button: Button) -> Iterator[str]:

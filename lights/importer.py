@@ -91,7 +91,8 @@ def _country(value: Any) -> str:
     raw = str(value or "").strip()
     if not raw:
         raise Rejected("country: missing")
-    country = country_by_code(raw) if len(raw) == 2 else find_country(raw)
+    is_code = len(raw) == 2 and raw.isascii() and raw.isalpha()
+    country = country_by_code(raw) if is_code else find_country(raw)
     if country is None:
         raise Rejected(f"country: unknown {raw!r}")
     return country.code

@@ -1,0 +1,178 @@
+"""Importing buyers through the CLI: CSV and JSON Lines, upsert by (source, source id), rejected
+rows reported with line and reason, a restart from the checkpoint, demo data, country risk."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from lights.importer import Checkpoint, import_buyers
+from lights.models import Buyer, BuyerName, CountryRisk
+from xinbao_cli import main
+
+HEADER = ["source", "source_id", "name", "aliases", "original_name", "country",
+          "registration_number", "status", "well_known", "broken_promises",
+          "negative_events", "disclosure", "as_of", "sample"]
+
+
+@pytest.fixture
+def cli_env(monkeypatch, base_config):
+    """The CLI builds its own app: point it at the test database."""
+    monkeypatch.setenv("DATABASE_URL", base_config["database"]["url"])
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def good_row(number: int, name: str | None = None, **changes: str) -> list[str]:
+    name = f"Buyer Number {number} GmbH" if name is None else name
+    row = dict(source="crm", source_id=f"B{number}", name=name,
+               aliases="", original_name="", country="DE", registration_number="",
+               status="active", well_known="0", broken_promises="", negative_events="",
+               disclosure="70", as_of="2026-10-01", sample="0")
+    row.update(changes)
+    return [row[column] for column in HEADER]
+
+
+def count(db, model) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_csv_import_reports_each_rejected_row_with_line_and_reason(cli_env, db, tmp_path):
+    path = write_csv(tmp_path / "buyers.csv", [
+        good_row(1, aliases="Number One|B1 Trading", broken_promises="2025-03-01:major"),
+        good_row(2, country="Atlantis"),                      # line 3
+        good_row(3, status="sleepy"),                         # line 4
+        good_row(4, disclosure="140"),                        # line 5
+        good_row(5, name=""),                                 # line 6
+        good_row(6, negative_events="2025-01-01:alien"),      # line 7
+        good_row(7, as_of="yesterday"),                       # line 8
+        good_row(8, country="德国", original_name="エイト株式会社"),
+    ])
+    result = CliRunner().invoke(main, ["buyers", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "accepted 2 rows, rejected 6" in result.output
+    with (tmp_path / "buyers.csv.rejected.csv").open(encoding="utf-8") as handle:
+        rejected = list(csv.reader(handle))
+    assert rejected[0] == ["line", "reason"]
+    assert [(line, reason.split(":")[0]) for line, reason in rejected[1:]] == [
+        ("3", "country"), ("4", "status"), ("5", "disclosure"), ("6", "name"),
+        ("7", "negative_events"), ("8", "as_of")]
+    assert "unknown 'Atlantis'" in rejected[1][1]
+
+    buyer = db.scalar(select(Buyer).where(Buyer.source_id == "B1"))
+    assert buyer.aliases == ["Number One", "B1 Trading"]
+    assert buyer.broken_promises == [{"date": "2025-03-01", "severity": "major", "note": ""}]
+    kinds = sorted(db.scalars(select(BuyerName.kind).where(BuyerName.buyer_id == buyer.id)))
+    assert kinds == ["alias", "alias", "legal"]
+    assert db.scalar(select(Buyer.country).where(Buyer.source_id == "B8")) == "DE"
+
+
+def test_a_second_import_updates_by_source_and_source_id(cli_env, db, tmp_path):
+    first = write_csv(tmp_path / "a.csv", [good_row(1), good_row(2)])
+    second = write_csv(tmp_path / "b.csv", [good_row(1, name="Renamed Buyer AG", status="bankrupt"),
+                                            good_row(3)])
+    runner = CliRunner()
+    assert runner.invoke(main, ["buyers", "import", str(first)]).exit_code == 0
+    assert runner.invoke(main, ["buyers", "import", str(second)]).exit_code == 0
+
+    assert count(db, Buyer) == 3
+    renamed = db.scalar(select(Buyer).where(Buyer.source_id == "B1"))
+    assert (renamed.legal_name, renamed.status) == ("Renamed Buyer AG", "bankrupt")
+    keys = set(db.scalars(select(BuyerName.name_key).where(BuyerName.buyer_id == renamed.id)))
+    assert keys == {"renamed buyer"}  # the old name no longer finds it
+
+
+def test_json_lines_with_lists_and_objects(cli_env, db, tmp_path):
+    path = tmp_path / "buyers.jsonl"
+    lines = [
+        {"source_id": "J1", "name": "山田電気株式会社", "country": "JP",
+         "aliases": ["Yamada Denki"],
+         "broken_promises": [{"date": "2025-06-01", "severity": "minor", "note": "late"}],
+         "negative_events": [{"date": "2025-02-01", "kind": "lawsuit"}], "listed": True},
+        "not json at all",
+        {"source_id": "J3", "country": "JP"},
+        ["a", "list"],
+    ]
+    path.write_text("\n".join(line if isinstance(line, str) else json.dumps(line,
+                                                                          ensure_ascii=False)
+                              for line in lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["buyers", "import", str(path), "--source", "jp-feed"])
+
+    assert "accepted 1 rows, rejected 3" in result.output
+    assert "line 2: not valid JSON" in result.output
+    assert "line 3: name: missing" in result.output
+    assert "line 4: a JSON object is expected" in result.output
+    buyer = db.scalar(select(Buyer).where(Buyer.source_id == "J1"))
+    assert (buyer.source, buyer.well_known) == ("jp-feed", True)
+    assert buyer.negative_events[0]["kind"] == "lawsuit"
+
+
+def test_an_interrupted_import_resumes_from_its_checkpoint(cli_env, db, tmp_path):
+    path = write_csv(tmp_path / "big.csv",
+                     [good_row(number) for number in range(1, 11)] + [good_row(99, country="")])
+    interrupted = import_buyers(db, path, batch_rows=3, stop_after_batches=2)
+    assert (interrupted.accepted, interrupted.batches) == (6, 2)
+    saved = Checkpoint(path).load()
+    assert saved is not None and saved["line"] == 7  # header + six rows
+
+    result = CliRunner().invoke(main, ["buyers", "import", str(path), "--batch", "3"])
+
+    assert "resuming after line 7" in result.output
+    assert "accepted 10 rows, rejected 1" in result.output
+    assert count(db, Buyer) == 10
+    assert Checkpoint(path).load() is None  # finished: the checkpoint is gone
+    again = CliRunner().invoke(main, ["buyers", "import", str(path)])
+    assert "resuming" not in again.output and count(db, Buyer) == 10
+
+
+def test_a_changed_file_does_not_resume_from_an_old_checkpoint(cli_env, db, tmp_path):
+    path = write_csv(tmp_path / "c.csv", [good_row(number) for number in range(1, 7)])
+    import_buyers(db, path, batch_rows=2, stop_after_batches=1)
+    write_csv(path, [good_row(number) for number in range(1, 9)])
+
+    result = CliRunner().invoke(main, ["buyers", "import", str(path)])
+    assert "resuming" not in result.output
+    assert "accepted 8 rows" in result.output
+
+
+def test_demo_buyers_are_multilingual_and_marked_as_samples(cli_env, db):
+    result = CliRunner().invoke(main, ["buyers", "demo", "--count", "300"])
+
+    assert result.exit_code == 0, result.output
+    assert "300 demo buyers written" in result.output
+    buyers = list(db.scalars(select(Buyer)))
+    assert len(buyers) == 300 and all(buyer.sample for buyer in buyers)
+    countries = {buyer.country for buyer in buyers}
+    assert {"DE", "US", "JP", "KR", "BR"} <= countries and len(countries) >= 12
+    scripts = {buyer.original_name[:1] for buyer in buyers if buyer.original_name}
+    assert any("\u3040" <= ch <= "\u9fff" for ch in scripts)  # Japanese
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in scripts)  # Korean
+    risks = list(db.scalars(select(CountryRisk)))
+    assert risks and all(risk.sample for risk in risks)
+
+
+def test_country_risk_import(cli_env, db, tmp_path):
+    path = tmp_path / "risk.csv"
+    path.write_text("country,rating,source,as_of\nRU,8,operator,2026-10-01\n德国,1,operator,\n"
+                    "XX,5,operator,\nUS,12,operator,\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["buyers", "country-risk", str(path)])
+
+    assert "accepted 2 ratings, rejected 2" in result.output
+    assert "line 4: country: unknown 'XX'" in result.output
+    assert "line 5: rating: 12 is outside 1–9" in result.output
+    db.expire_all()
+    assert db.get(CountryRisk, "RU").rating == 8 and db.get(CountryRisk, "DE").rating == 1

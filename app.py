@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_development_tools(app, settings)
     register_identity(app, settings)
     register_lights(app, settings)
+    register_sandbox(app, settings)
     register_health(app)
     register_errors(app)
     return app
@@ -100,6 +101,13 @@ def register_lights(app: Flask, settings: Settings) -> None:
     from lights import pages
 
     pages.init_app(app, settings)
+
+
+def register_sandbox(app: Flask, settings: Settings) -> None:
+    """/sandbox: a WeChat chat in the browser; development only (it needs the emulator)."""
+    from sandbox import register_sandbox as register
+
+    register(app, settings)
 
 
 def register_health(app: Flask) -> None:

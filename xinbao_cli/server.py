@@ -27,6 +27,9 @@ def serve(host: str, port: int) -> None:
     app = create_app({"server": {"public_url": f"http://{host}:{port}"}})
     upgrade(app.extensions[EXTENSION_KEY].db.engine)
     click.echo(f"信保小微助手 on http://{host}:{port}  (webhook: /wechat, health: /healthz)")
+    if app.url_map.bind("").test("/sandbox/"):
+        click.echo(f"New here? Open http://{host}:{port}/sandbox/ — a WeChat chat with this "
+                   "account: its menus, photos, locations, QR scenes, several followers")
     click.echo("Talk to it: xinbao chat   (in another terminal)")
     run_simple(host, port, app, threaded=True, use_reloader=False,
                request_handler=_QuietQueryRequestHandler)

@@ -9,4 +9,5 @@ API_MODULES: tuple[str, ...] = (
     "api.followers",
     "api.staff",
     "api.jssdk",
+    "qr.api",
 )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import requests
 import zxingcpp
 from click.testing import CliRunner
 from PIL import Image
@@ -190,3 +191,26 @@ def test_stats_per_scene_from_the_command(cli, wechat):
     assert "fair" in table.output and "新关注" in table.output
     future = cli("qr", "stats", "--json", "--since", "2999-01-01")
     assert json.loads(future.output) == []
+
+
+def test_stats_per_scene_from_the_api(wechat, services, live_server):
+    from identity.testing import follower_token, make_staff, staff_token
+
+    follow_through_scenes(wechat)
+    token = staff_token(services, make_staff(services, "qr.operator", ["operator"]))
+    response = requests.get(f"{live_server}/api/v1/qr/stats",
+                            headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert response.status_code == 200, response.text
+    rows = {row["scene"]: row for row in response.json()["items"]}
+    assert rows["fair"] == {"scene": "fair", "new": 2, "returning": 1, "scans": 1,
+                            "unfollowed": 1, "followers": 3}
+    later = requests.get(f"{live_server}/api/v1/qr/stats", params={"since": "2999-01-01"},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert later.json() == {"items": []}
+    bad = requests.get(f"{live_server}/api/v1/qr/stats", params={"since": "yesterday"},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert bad.status_code == 422 and set(bad.json()["error"]) == {"code", "message", "details"}
+    follower, _ = follower_token(services, "o-curious")
+    refused = requests.get(f"{live_server}/api/v1/qr/stats",
+                           headers={"Authorization": f"Bearer {follower}"}, timeout=5)
+    assert refused.status_code == 403

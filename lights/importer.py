@@ -28,12 +28,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.countries import country_by_code, find_country
-from lights.models import Buyer, BuyerName, CountryRisk
+from lights.models import CountryRisk
 from lights.normalize import name_key, registration_key
 from lights.records import EVENT_KINDS, SEVERITIES, STATUSES
 
@@ -212,30 +212,131 @@ def _insert_for(session: Session):
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
 
 
+BUYER_COLUMNS = ("source", "source_id", *UPDATED_COLUMNS)
+NAME_COLUMNS = ("buyer_id", "kind", "name_key", "name_rev", "country")
+
+
 def upsert_buyers(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert or update a batch of cleaned rows and their names; the caller commits."""
+    """Insert or update a batch of cleaned rows and their names; the caller commits.
+
+    PostgreSQL gets COPY into a staging table and one INSERT ... SELECT ... ON CONFLICT;
+    SQLite gets one executemany of INSERT ... ON CONFLICT (its driver loops in C).
+    Only these two dialects are supported (the search indexes exist only for them).
+    """
     unique: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:  # one key twice in a batch: the later row wins (ON CONFLICT needs this)
         unique[(row["source"], row["source_id"])] = row
     if not unique:
         return 0
-    values = [{k: v for k, v in row.items() if k != "_names"} for row in unique.values()]
-    statement = _insert_for(session)(Buyer)
-    statement = statement.on_conflict_do_update(
-        index_elements=["source", "source_id"],
-        set_={column: statement.excluded[column] for column in UPDATED_COLUMNS},
-    ).returning(Buyer.id, Buyer.source, Buyer.source_id)
     connection = session.connection()
-    ids = {(source, source_id): buyer_id
-           for buyer_id, source, source_id in connection.execute(statement, values)}
-    connection.execute(delete(BuyerName).where(BuyerName.buyer_id.in_(list(ids.values()))))
+    if connection.dialect.name == "postgresql":
+        ids = _upsert_postgres(connection, unique)
+    else:
+        ids = _upsert_sqlite(connection, unique)
     names = [
-        {"buyer_id": ids[key], "kind": kind, "name_key": name, "country": row["country"]}
+        {"buyer_id": ids[key], "kind": kind, "name_key": name, "name_rev": name[::-1],
+         "country": row["country"]}
         for key, row in unique.items()
         for name, kind in row["_names"]
     ]
-    connection.execute(insert(BuyerName), names)
+    _replace_names(connection, list(ids.values()), names)
     return len(unique)
+
+
+JSON_COLUMNS = frozenset({"aliases", "broken_promises", "negative_events"})
+SQLITE_CHUNK = 900  # bound parameters per statement stay under SQLite's limit
+
+
+def _sqlite_value(column: str, value: Any) -> Any:
+    """What SQLAlchemy would store, without its per-value processors (the hot loop)."""
+    if column in JSON_COLUMNS:
+        return json.dumps(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DATETIME format
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], dict[str, Any]]) -> dict:
+    columns = ", ".join(BUYER_COLUMNS)
+    marks = ", ".join("?" for _ in BUYER_COLUMNS)
+    updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS)
+    connection.exec_driver_sql(
+        f"INSERT INTO buyers ({columns}) VALUES ({marks}) "
+        f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}",
+        [tuple(_sqlite_value(c, row[c]) for c in BUYER_COLUMNS) for row in unique.values()],
+    )
+    ids: dict[tuple[str, str], int] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, source_id in unique:
+        by_source.setdefault(source, []).append(source_id)
+    for source, source_ids in by_source.items():
+        for start in range(0, len(source_ids), SQLITE_CHUNK):
+            chunk = source_ids[start:start + SQLITE_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            found = connection.exec_driver_sql(
+                f"SELECT id, source_id FROM buyers WHERE source = ? AND source_id IN ({marks})",
+                (source, *chunk))
+            ids.update({(source, source_id): buyer_id for buyer_id, source_id in found})
+    return ids
+
+
+def _replace_names_sqlite(connection: Connection, buyer_ids: list[int],
+                          names: list[dict[str, Any]]) -> None:
+    """Old names out (their FTS rows go with them, by trigger), new names in, and the new
+    names into the FTS5 table in one INSERT ... SELECT (the migration explains why)."""
+    for start in range(0, len(buyer_ids), SQLITE_CHUNK):
+        chunk = buyer_ids[start:start + SQLITE_CHUNK]
+        connection.exec_driver_sql(
+            f"DELETE FROM buyer_names WHERE buyer_id IN ({', '.join('?' for _ in chunk)})",
+            tuple(chunk))
+    before = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM buyer_names").scalar()
+    connection.exec_driver_sql(
+        f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
+        [tuple(name[column] for column in NAME_COLUMNS) for name in names])
+    connection.exec_driver_sql(
+        "INSERT INTO buyer_names_fts (rowid, name_key) "
+        "SELECT id, name_key FROM buyer_names WHERE id > ?", (before,))
+
+
+_STAGING = (
+    "CREATE TEMP TABLE IF NOT EXISTS buyers_staging ON COMMIT DELETE ROWS AS "
+    f"SELECT {', '.join(BUYER_COLUMNS)} FROM buyers WITH NO DATA"
+)
+
+
+def _upsert_postgres(connection: Connection,
+                     unique: dict[tuple[str, str], dict[str, Any]]) -> dict:
+    columns = ", ".join(BUYER_COLUMNS)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in UPDATED_COLUMNS)
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:
+        cursor.execute(_STAGING)
+        cursor.execute("TRUNCATE buyers_staging")
+        with cursor.copy(f"COPY buyers_staging ({columns}) FROM STDIN") as copy:
+            for row in unique.values():
+                copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in JSON_COLUMNS
+                                else row[c] for c in BUYER_COLUMNS])
+        cursor.execute(f"INSERT INTO buyers ({columns}) SELECT {columns} FROM buyers_staging "
+                       f"ON CONFLICT (source, source_id) DO UPDATE SET {updates} "
+                       "RETURNING id, source, source_id")
+        return {(source, source_id): buyer_id for buyer_id, source, source_id in cursor}
+
+
+def _replace_names(connection: Connection, buyer_ids: list[int],
+                   names: list[dict[str, Any]]) -> None:
+    if connection.dialect.name != "postgresql":
+        _replace_names_sqlite(connection, buyer_ids, names)
+        return
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:
+        cursor.execute("DELETE FROM buyer_names WHERE buyer_id = ANY(%s)", (buyer_ids,))
+        with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
+            for name in names:
+                copy.write_row([name[column] for column in NAME_COLUMNS])
 
 
 def upsert_country_risks(session: Session, rows: list[dict[str, Any]]) -> int:

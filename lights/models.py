@@ -5,8 +5,11 @@ they are read only with their buyer, never queried on their own, and the import 
 rows stays one bulk statement per batch. ``lights.records`` gives them types.
 
 Search reads ``buyer_names``: one row per legal name, alias and original-script name, with its
-``name_key`` (``lights.normalize``). The migration adds the full-text index per dialect
-(an FTS5 trigram table on SQLite, a pg_trgm GIN index on PostgreSQL).
+``name_key`` (``lights.normalize``) and the key reversed. The migration adds the indexes per
+dialect: an FTS5 trigram table and plain B-trees on SQLite (whose BINARY collation makes a
+range a prefix); a pg_trgm GIN index and ``varchar_pattern_ops`` B-trees on PostgreSQL
+(prefix ranges whatever the database collation). Names are written only by
+``lights.importer.upsert_buyers``, which also fills the FTS5 table.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ class BuyerName(Base):
     """One searchable name of a buyer: legal, alias or original script."""
 
     __tablename__ = "buyer_names"
-    __table_args__ = (Index("ix_buyer_names_key_country", "name_key", "country"),)
+    # The indexes on name_key / name_rev are per dialect, in the migration (see above).
 
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_id: Mapped[int] = mapped_column(
@@ -78,6 +81,8 @@ class BuyerName(Base):
     )
     kind: Mapped[str] = mapped_column(String(10))  # legal | alias | original
     name_key: Mapped[str] = mapped_column(String(300))
+    # The key backwards: "ends with" becomes a B-tree prefix range (typos, lights.search).
+    name_rev: Mapped[str] = mapped_column(String(300))
     country: Mapped[str] = mapped_column(String(2))
 
 

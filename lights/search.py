@@ -4,13 +4,18 @@ The order of the search, the cheapest first:
 
 1. a registration number typed exactly (letters and digits compared), by its B-tree index;
 2. the normalised name exactly (legal name, alias or original script), by its B-tree index;
-3. otherwise, candidates from the trigram index, then ranked with rapidfuzz: names that
-   contain the typed key, and — for typos — names that contain one of its pieces. One edit
-   can spoil at most one of k+1 pieces (the pigeonhole principle), so a name within k edits
-   always contains at least one piece unchanged, and the index finds it.
+3. otherwise candidates, ranked with rapidfuzz, from bounded index reads:
+   - names that start with the key (B-tree range: "acme" → "acme handels");
+   - for typos, names that start with the key's first half or end with its second half
+     (B-tree ranges on the key and on the key reversed): one edit spoils at most one half,
+     so a whole name typed with one mistake keeps the other half intact;
+   - names that contain the key (the trigram index: "handels" → "acme handels"), or its
+     longest word (words typed in another order).
+   Each read stops at ``ROWS_PER_PIECE`` rows, so the work does not grow with the registry.
 
 The trigram index is an FTS5 table on SQLite (the embedded default) and a pg_trgm GIN index
-on PostgreSQL (production); ``NameIndex`` hides which. Both are made by the migration.
+on PostgreSQL (production); ``NameIndex`` hides which, and how each dialect reads a prefix
+range. Both are made by the migration.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rapidfuzz import fuzz
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from lights.models import Buyer, BuyerName
@@ -35,6 +40,7 @@ CLEAR_WINNER_SCORE = 90.0  # a fuzzy best match this good, well ahead of the nex
 CLEAR_WINNER_GAP = 8.0
 ROWS_PER_PIECE = 200  # candidates read per piece: bounded work whatever the registry size
 MIN_PIECE = 3  # the trigram index cannot look for less
+MIN_WORD = 4  # a single word of the query searched on its own
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,18 @@ class NameIndex(Protocol):
                    limit: int) -> list[tuple[int, str]]:
         """(buyer id, name key) of names that contain ``piece`` (at least 3 characters)."""
 
+    def starting_with(self, session: Session, prefix: str, country: str | None, limit: int,
+                      reverse: bool = False) -> list[tuple[int, str]]:
+        """(buyer id, name key) of names whose key (or reversed key) starts with ``prefix``."""
+
+
+def _prefix_rows(session: Session, condition, country: str | None,
+                 limit: int) -> list[tuple[int, str]]:
+    statement = select(BuyerName.buyer_id, BuyerName.name_key).where(condition)
+    if country:
+        statement = statement.where(BuyerName.country == country)
+    return [(row[0], row[1]) for row in session.execute(statement.limit(limit))]
+
 
 class SqliteNameIndex:
     """FTS5 with the trigram tokenizer: a quoted phrase matches as a substring."""
@@ -87,20 +105,38 @@ class SqliteNameIndex:
         rows = session.execute(text(sql + " LIMIT :limit"), params)
         return [(row[0], row[1]) for row in rows]
 
+    def starting_with(self, session: Session, prefix: str, country: str | None, limit: int,
+                      reverse: bool = False) -> list[tuple[int, str]]:
+        # SQLite compares text byte by byte (BINARY): a range is a prefix.
+        column = BuyerName.name_rev if reverse else BuyerName.name_key
+        condition = (column >= prefix) & (column < prefix + "\U0010ffff")
+        return _prefix_rows(session, condition, country, limit)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _inline(value: str):
+    """The pattern written into the SQL (safely quoted), not sent as a parameter: a prepared
+    statement's generic plan cannot use an index for ``LIKE $1`` and reads the whole table."""
+    return bindparam("pattern", value, literal_execute=True)
+
 
 class PostgresNameIndex:
-    """pg_trgm's GIN index answers LIKE '%piece%' without reading the whole table."""
+    """pg_trgm's GIN index answers LIKE '%piece%'; varchar_pattern_ops B-trees answer
+    LIKE 'prefix%' whatever the database collation."""
 
     def containing(self, session: Session, piece: str, country: str | None,
                    limit: int) -> list[tuple[int, str]]:
-        pattern = "%" + piece.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = select(BuyerName.buyer_id, BuyerName.name_key).where(
-            BuyerName.name_key.like(pattern, escape="\\")
-        )
-        if country:
-            statement = statement.where(BuyerName.country == country)
-        rows = session.execute(statement.limit(limit))
-        return [(row[0], row[1]) for row in rows]
+        condition = BuyerName.name_key.like(_inline(f"%{_like_escape(piece)}%"), escape="\\")
+        return _prefix_rows(session, condition, country, limit)
+
+    def starting_with(self, session: Session, prefix: str, country: str | None, limit: int,
+                      reverse: bool = False) -> list[tuple[int, str]]:
+        column = BuyerName.name_rev if reverse else BuyerName.name_key
+        condition = column.like(_inline(f"{_like_escape(prefix)}%"), escape="\\")
+        return _prefix_rows(session, condition, country, limit)
 
 
 def name_index(session: Session) -> NameIndex:
@@ -112,16 +148,12 @@ def name_index(session: Session) -> NameIndex:
     raise RuntimeError(f"no name index for {dialect}")
 
 
-def typo_pieces(key: str) -> list[str]:
-    """Pieces of the key such that a name within the allowed edits keeps one unchanged."""
-    compact = key.strip()
-    allowed_edits = 1 if len(compact) < 10 else 2
-    count = allowed_edits + 1
-    size = max(len(compact) // count, MIN_PIECE)
-    pieces = [compact[i:i + size] for i in range(0, len(compact), size)]
-    if len(pieces) > 1 and len(pieces[-1]) < MIN_PIECE:  # fold a short tail into its neighbour
-        pieces[-2:] = [pieces[-2] + pieces[-1]]
-    return [piece for piece in dict.fromkeys(pieces) if len(piece.strip()) >= MIN_PIECE]
+def typo_halves(key: str) -> tuple[str, str] | None:
+    """The two halves of a key long enough for each to be a useful prefix / suffix."""
+    if len(key) < 2 * MIN_PIECE:
+        return None
+    middle = len(key) // 2
+    return key[:middle], key[middle:]
 
 
 def score(key: str, name: str) -> float:
@@ -147,25 +179,19 @@ def _exact(session: Session, key: str, country: str | None) -> list[Candidate]:
     return [Candidate(buyer_id, 100.0, "exact") for buyer_id in ids]
 
 
-def _prefix(session: Session, key: str, country: str | None) -> list[tuple[int, str]]:
-    """Keys too short for trigrams ("山田", "ab"): names that start with them."""
-    statement = select(BuyerName.buyer_id, BuyerName.name_key).where(
-        BuyerName.name_key >= key, BuyerName.name_key < key + "\U0010ffff"
-    )
-    if country:
-        statement = statement.where(BuyerName.country == country)
-    return [(row[0], row[1]) for row in session.execute(statement.limit(ROWS_PER_PIECE))]
-
-
 def _similar(session: Session, key: str, country: str | None) -> list[Candidate]:
-    if len(key) < MIN_PIECE:
-        found = _prefix(session, key, country)
-    else:
-        index = name_index(session)
-        found = index.containing(session, key, country, ROWS_PER_PIECE)
-        for piece in typo_pieces(key):
-            if piece != key:
-                found += index.containing(session, piece, country, ROWS_PER_PIECE)
+    index = name_index(session)
+    found = index.starting_with(session, key, country, ROWS_PER_PIECE)
+    halves = typo_halves(key)
+    if halves is not None:
+        left, right = halves
+        found += index.starting_with(session, left, country, ROWS_PER_PIECE)
+        found += index.starting_with(session, right[::-1], country, ROWS_PER_PIECE, reverse=True)
+    if len(key) >= MIN_PIECE:
+        found += index.containing(session, key, country, ROWS_PER_PIECE)
+    longest = max(key.split(), key=len, default="")
+    if len(longest) >= MIN_WORD and longest != key:  # words in another order: "Maschinenbau Müller"
+        found += index.containing(session, longest, country, ROWS_PER_PIECE)
     best: dict[int, float] = {}
     for buyer_id, name in found:
         value = score(key, name)

@@ -19,9 +19,10 @@ target_metadata = Base.metadata
 
 
 def include_name(name, type_, parent_names) -> bool:
-    """Search indexes made by hand in migrations (FTS5 tables, pg_trgm indexes: "*_fts*",
-    "*_trgm") are not in the models; autogenerate must not propose dropping them."""
-    return not (name and ("_fts" in name or name.endswith("_trgm")))
+    """Search indexes made by hand in migrations (FTS5 tables, pg_trgm and pattern_ops
+    indexes: "*_fts*", "*_trgm", "*_pattern") are not in the models; autogenerate must not
+    propose dropping them."""
+    return not (name and ("_fts" in name or name.endswith(("_trgm", "_pattern"))))
 
 
 def run_offline() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from lights.importer import clean_row, upsert_buyers
 from lights.normalize import name_key, split_query
-from lights.search import search, typo_pieces
+from lights.search import search, typo_halves
 
 REGISTRY = [
     {"name": "Müller Maschinenbau GmbH", "country": "DE", "registration_number": "HRB 123456"},
@@ -119,6 +119,8 @@ def test_an_alias_finds_its_buyer(registry):
 
 @pytest.mark.parametrize(("query", "expected"), [
     ("Parisi Foscary", "Parisi-Foscari S.p.A."),  # one letter wrong
+    ("Barisi Foscari", "Parisi-Foscari S.p.A."),  # the first letter wrong
+    ("Parisi Fosccari", "Parisi-Foscari S.p.A."),  # one letter too many
     ("Talierico", "Taliercio S.r.l."),  # two letters swapped
     ("Colas Salmonn", "Colas Salmon S.A."),  # one letter too many
     ("Maschinenbau Muller", None),  # words swapped: candidates, not a guess
@@ -164,7 +166,6 @@ def test_legal_forms_are_removed_from_either_end(name, key):
     assert name_key(name) == key
 
 
-def test_typo_pieces_leave_one_piece_intact_for_each_allowed_edit():
-    pieces = typo_pieces("parisi foscari")
-    assert len(pieces) == 3 and all(len(piece) >= 3 for piece in pieces)
-    assert "".join(pieces) == "parisi foscari"
+def test_typo_halves_split_the_key_and_skip_short_keys():
+    assert typo_halves("parisi foscari") == ("parisi ", "foscari")
+    assert typo_halves("acme") is None

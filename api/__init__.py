@@ -26,7 +26,7 @@ How another package adds an endpoint
            rows, total = lights.search(current().db.session, **window(args))  # offset, limit
            return paginated(rows, total, args)
 
-       @blp.route("/<int:buyer_id>/light")
+       @blp.route("/<id:buyer_id>/light")            # id: 1 … 999999999, else 404
        @follower_required
        @blp.response(200, LightSchema)
        @blp.alt_response(404, response="NOT_FOUND")    # document every error you raise
@@ -59,6 +59,9 @@ check ``current_principal().owns(record.follower_id)`` and raise ``NotFound`` ot
 with the permission), ``signed_in`` (any token). ``current_principal()`` is the caller
 (``identity.Principal``: ``.follower_id``, ``.openid``, ``.staff_id``, ``.roles``, ``.can(p)``).
 
+Times in responses: ``UtcDateTime()`` (always with its zone; SQLite drops it). Database ids
+in paths: ``<id:name>`` (1 … 999999999; anything else is a 404, not a driver overflow).
+
 Errors: raise ``ValidationFailed`` (422), ``Unauthorized`` (401), ``Forbidden`` (403),
 ``NotFound`` (404), ``Conflict`` (409), ``RateLimited`` (429) or ``UpstreamError`` (502) from
 ``api.errors``, each with an optional Chinese ``message``, machine ``code`` and ``details``
@@ -79,6 +82,7 @@ from importlib import import_module
 
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
 
 from api.auth import (
     current_principal,
@@ -88,7 +92,7 @@ from api.auth import (
     signed_in,
     staff_required,
 )
-from api.blueprint import API_PREFIX, ApiBlueprint
+from api.blueprint import API_PREFIX, ApiBlueprint, IdConverter
 from api.docs import SECURITY_SCHEME
 from api.errors import (
     ApiError,
@@ -101,6 +105,7 @@ from api.errors import (
     UpstreamError,
     ValidationFailed,
 )
+from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.pagination import PageArgs, page_of, paginated, window
 from api.registry import API_MODULES
@@ -121,6 +126,7 @@ __all__ = [
     "RateLimited",
     "Unauthorized",
     "UpstreamError",
+    "UtcDateTime",
     "ValidationFailed",
     "current_principal",
     "follower_or_staff",
@@ -161,6 +167,7 @@ def init_app(app: Flask, settings: Settings) -> XinbaoApi:
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
     )
+    app.url_map.converters["id"] = IdConverter
     api = XinbaoApi(app, spec_kwargs={"info": {
         "description": "小程序与员工系统使用的 JSON 接口。错误统一为 "
                        '{"error": {"code", "message", "details"}}。',
@@ -169,6 +176,7 @@ def init_app(app: Flask, settings: Settings) -> XinbaoApi:
         "type": "http", "scheme": "bearer",
         "description": "POST /api/v1/session（小程序）或 POST /api/v1/staff/tokens（员工）所得令牌",
     })
+    api.register_converter(IdConverter, integerconverter2paramschema)
     for name in API_MODULES:
         api.register_blueprint(import_module(name).blp)
     app.extensions[OPENAPI_KEY] = api

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask import Response
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from api.docs import prepare_doc
 from api.errors import ApiError, error_response, from_http_exception, from_identity_error
@@ -13,9 +15,50 @@ from api.ratelimit import add_rate_limit_headers, enforce_rate_limit
 from identity import IdentityError
 
 API_PREFIX = "/api/v1"
+MAX_ID = 999_999_999
+
+
+class IdConverter(IntegerConverter):
+    """``/<id:thing_id>``: a database id, 1 … 999 999 999. Anything else does not match the
+    route (a 404), instead of overflowing the database driver's integer.
+
+    The limit is in the pattern, not in werkzeug's ``max=``: a value refused by ``max`` makes
+    werkzeug answer 405 for the other methods of the path instead of 404."""
+
+    regex = r"[1-9]\d{0,8}"
+
+    def __init__(self, url_map) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class JsonParser(FlaskParser):
+    """webargs' parser, refusing JSON whose strings hold lone UTF-16 surrogates ("\\ud800"):
+    valid JSON, but no database can store them."""
+
+    def _raw_load_json(self, req):  # type: ignore[no-untyped-def]
+        data = super()._raw_load_json(req)
+        if not _encodable(data):
+            abort(400, messages={"json": ["字符串含有无法保存的字符（孤立的 UTF-16 代理）"]})
+        return data
+
+
+def _encodable(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_encodable(key) and _encodable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_encodable(item) for item in value)
+    return True
 
 
 class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = JsonParser()
+
     def __init__(self, name: str, import_name: str, *, url_prefix: str = "",
                  description: str = "") -> None:
         super().__init__(name, import_name, url_prefix=API_PREFIX + url_prefix,

@@ -18,7 +18,7 @@ from identity.access import Permission
 blp = ApiBlueprint("followers", __name__, url_prefix="/followers", description="关注用户")
 
 
-@blp.route("/<int:follower_id>")
+@blp.route("/<id:follower_id>")
 @follower_or_staff(Permission.FOLLOWERS_READ)
 @blp.response(200, FollowerSchema)
 @blp.alt_response(404, response="NOT_FOUND")

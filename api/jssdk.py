@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import marshmallow as ma
 
 from api.blueprint import ApiBlueprint
-from api.errors import UpstreamError, ValidationFailed
+from api.errors import Forbidden, UpstreamError
 from core.services import current
 from web.sns import SnsError, jssdk_config
 
@@ -30,6 +30,7 @@ class JssdkConfigSchema(ma.Schema):
 @blp.route("/config")
 @blp.arguments(JssdkArgs, location="query")
 @blp.response(200, JssdkConfigSchema)
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(502, response="BAD_GATEWAY")
 def config(args: dict[str, Any]) -> dict[str, Any]:
     """页面调用 wx.config 所需的签名（仅限本站页面）"""
@@ -38,7 +39,7 @@ def config(args: dict[str, Any]) -> dict[str, Any]:
     own = urlsplit(services.settings.public_url)
     asked = urlsplit(url)
     if (asked.scheme, asked.netloc) != (own.scheme, own.netloc):
-        raise ValidationFailed("只能为本站页面签名", details={"query": {"url": ["不是本站页面"]}})
+        raise Forbidden("只能为本站页面签名", code="foreign_page")
     try:
         return jssdk_config(services, url)
     except SnsError as error:

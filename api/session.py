@@ -10,6 +10,7 @@ import marshmallow as ma
 from api.auth import follower_required, require_principal, signed_in
 from api.blueprint import ApiBlueprint
 from api.errors import Unauthorized, UpstreamError
+from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.settings import identity_settings
 from core.models import Follower
@@ -29,7 +30,7 @@ class LoginSchema(ma.Schema):
 class TokenSchema(ma.Schema):
     token = ma.fields.String(required=True)
     token_type = ma.fields.String(required=True, metadata={"example": "Bearer"})
-    expires_at = ma.fields.DateTime(required=True)
+    expires_at = UtcDateTime(required=True)
     expires_in = ma.fields.Integer(required=True, metadata={"description": "秒"})
 
 

@@ -8,6 +8,7 @@ import marshmallow as ma
 
 from api.auth import any_staff, require_principal, staff_required
 from api.blueprint import ApiBlueprint
+from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.pagination import PageArgs, page_of, paginated, window
 from api.session import TokenSchema
@@ -21,6 +22,8 @@ from identity.models import StaffAccount
 blp = ApiBlueprint("staff", __name__, description="员工账号、机器令牌与审计日志")
 
 ROLE_NAMES = [role.value for role in Role]
+DISPLAY_NAME = [ma.validate.Length(min=1, max=staff_accounts.MAX_DISPLAY_NAME),
+                ma.validate.Regexp(staff_accounts.DISPLAY_NAME_PATTERN)]
 
 
 class StaffTokenRequestSchema(ma.Schema):
@@ -37,14 +40,16 @@ class StaffSchema(ma.Schema):
     roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLE_NAMES)),
                            required=True)
     active = ma.fields.Boolean(required=True)
-    created_at = ma.fields.DateTime(required=True)
-    last_login_at = ma.fields.DateTime(required=True, allow_none=True)
+    created_at = UtcDateTime(required=True)
+    last_login_at = UtcDateTime(required=True, allow_none=True)
 
 
 class NewStaffSchema(ma.Schema):
-    username = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=32),
-                                metadata={"description": "小写字母、数字、. _ -"})
-    display_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    username = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(staff_accounts.USERNAME_PATTERN),
+        metadata={"description": "3–32 位小写字母、数字、. _ -，以字母或数字开头"},
+    )
+    display_name = ma.fields.String(required=True, validate=DISPLAY_NAME)
     password = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=staff_accounts.MIN_PASSWORD,
@@ -55,7 +60,7 @@ class NewStaffSchema(ma.Schema):
 
 
 class StaffChangeSchema(ma.Schema):
-    display_name = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
+    display_name = ma.fields.String(validate=DISPLAY_NAME)
     roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLE_NAMES)),
                            validate=ma.validate.Length(min=1, max=len(Role)))
     active = ma.fields.Boolean()
@@ -67,7 +72,7 @@ class StaffListArgs(PageArgs):
 
 class AuditEntrySchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    at = ma.fields.DateTime(required=True)
+    at = UtcDateTime(required=True)
     actor = ma.fields.String(required=True)
     action = ma.fields.String(required=True)
     target_type = ma.fields.String(required=True)
@@ -139,7 +144,7 @@ def create_staff(body: dict[str, Any]) -> StaffAccount:
     return account
 
 
-@blp.route("/staff/<int:staff_id>")
+@blp.route("/staff/<id:staff_id>")
 @staff_required(Permission.STAFF_READ)
 @blp.response(200, StaffSchema)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -148,7 +153,7 @@ def get_staff(staff_id: int) -> StaffAccount:
     return staff_accounts.get(current().db.session, staff_id)
 
 
-@blp.route("/staff/<int:staff_id>", methods=["PATCH"])
+@blp.route("/staff/<id:staff_id>", methods=["PATCH"])
 @staff_required(Permission.STAFF_MANAGE)
 @blp.arguments(StaffChangeSchema)
 @blp.response(200, StaffSchema)

@@ -8,6 +8,7 @@ audit log in the same transaction.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,10 @@ from identity.errors import (
 from identity.models import ApiSession, StaffAccount
 from identity.principal import Actor
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,31}$"
+USERNAME = re.compile(USERNAME_PATTERN)
+# A display name: no control characters, and something besides spaces.
+DISPLAY_NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 MIN_PASSWORD = 10
 MAX_PASSWORD = 128
 MAX_DISPLAY_NAME = 64
@@ -60,6 +64,8 @@ def check_password(password: str) -> str:
 
 
 def check_display_name(name: str) -> str:
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise InvalidInput("姓名不能含有控制字符")
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_DISPLAY_NAME:
         raise InvalidInput(f"姓名须为 1–{MAX_DISPLAY_NAME} 个字符")

@@ -20,6 +20,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf import CSRFProtect
 
+from api.blueprint import IdConverter
 from api.settings import IDENTITY_KEY
 from core.config import Settings
 from identity.settings import IdentitySettings
@@ -45,6 +46,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=max(identity.staff_page_lifetime,
                                        identity.h5_session_lifetime, timedelta(minutes=5)),
     )
+    app.url_map.converters.setdefault("id", IdConverter)
     csrf.init_app(app)
     app.register_blueprint(h5)
     app.register_blueprint(staff)

@@ -158,7 +158,7 @@ def accounts() -> str:
                            me=principal.staff_id)
 
 
-@bp.post("/accounts/<int:staff_id>/active")
+@bp.post("/accounts/<id:staff_id>/active")
 @staff_page(Permission.STAFF_MANAGE)
 def set_active(staff_id: int) -> Any:
     principal = current_staff()

@@ -1,0 +1,105 @@
+"""Access rules, endpoint by endpoint: who may reach it and who may not.
+
+One row per protected endpoint of /api/v1. ``may`` names the callers that get a 2xx; every
+other caller must be refused: anonymous with 401, the rest with 403 — or with ``stranger``
+(404) for a second follower asking for the first one's record. Path placeholders come from
+``world`` (``{follower_id}`` is the first follower's record, ``{staff_id}`` an operator's
+account); a row whose path needs a record of its own passes ``prepare(services, world)``,
+which returns more placeholders. ``test_every_protected_endpoint_has_a_row`` fails when an
+endpoint is added to the API without a row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+
+from identity.testing import follower_token, make_staff, staff_token
+
+CALLERS = ("anonymous", "follower", "other_follower", "operator", "claims_reviewer",
+           "academy_editor", "admin")
+STAFF = frozenset({"operator", "claims_reviewer", "academy_editor", "admin"})
+SIGNED_IN = STAFF | {"follower", "other_follower"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    may: frozenset[str]
+    body: dict[str, Any] | None = None
+    stranger: int = 403  # what the second follower gets when it is not allowed
+    prepare: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = field(default=None,
+                                                                             compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+E = Endpoint
+ENDPOINTS: list[Endpoint] = [
+    E("GET", "/api/v1/me", frozenset({"follower", "other_follower"})),
+    E("POST", "/api/v1/session/refresh", SIGNED_IN),
+    E("DELETE", "/api/v1/session", SIGNED_IN),
+    E("GET", "/api/v1/followers/{follower_id}",
+      frozenset({"follower", "operator", "claims_reviewer", "admin"}), stranger=404),
+    E("GET", "/api/v1/followers", frozenset({"operator", "claims_reviewer", "admin"})),
+    E("GET", "/api/v1/staff/me", STAFF),
+    E("GET", "/api/v1/staff", frozenset({"admin"})),
+    E("POST", "/api/v1/staff", frozenset({"admin"}), body={
+        "username": "new.one", "display_name": "新人", "password": "a-long-enough-secret",
+        "roles": ["operator"]}),
+    E("GET", "/api/v1/staff/{staff_id}", frozenset({"admin"})),
+    E("PATCH", "/api/v1/staff/{staff_id}", frozenset({"admin"}), body={"display_name": "改名"}),
+    E("GET", "/api/v1/audit", frozenset({"admin"})),
+    E("GET", "/api/v1/qr/stats", frozenset({"operator", "claims_reviewer", "admin"})),
+]
+
+
+@pytest.fixture
+def world(services) -> dict[str, Any]:
+    """The callers' tokens and the records the paths point at."""
+    tokens: dict[str, str | None] = {"anonymous": None}
+    tokens["follower"], owner = follower_token(services, "o-access-owner")
+    tokens["other_follower"], _ = follower_token(services, "o-access-stranger")
+    accounts = {}
+    for role in sorted(STAFF):
+        accounts[role] = make_staff(services, f"as.{role}", [role])
+        tokens[role] = staff_token(services, accounts[role])
+    return {"tokens": tokens, "follower_id": owner.id, "staff_id": accounts["operator"].id}
+
+
+def expected_refusal(endpoint: Endpoint, caller: str) -> int:
+    if caller == "anonymous":
+        return 401
+    return endpoint.stranger if caller == "other_follower" else 403
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_access(endpoint: Endpoint, caller: str, world, services, live_server):
+    places = {key: value for key, value in world.items() if key != "tokens"}
+    if endpoint.prepare is not None:
+        places.update(endpoint.prepare(services, world))
+    token = world["tokens"][caller]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = requests.request(endpoint.method, live_server + endpoint.path.format(**places),
+                                json=endpoint.body, headers=headers, timeout=10)
+    if caller in endpoint.may:
+        assert 200 <= response.status_code < 300, response.text
+    else:
+        assert response.status_code == expected_refusal(endpoint, caller), response.text
+        assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+def test_every_protected_endpoint_has_a_row(live_server):
+    spec = requests.get(f"{live_server}/api/v1/openapi.json", timeout=5).json()
+    protected = {f"{method.upper()} {path}"
+                 for path, operations in spec["paths"].items()
+                 for method, operation in operations.items()
+                 if isinstance(operation, dict) and operation.get("security")}
+    assert protected == {str(endpoint) for endpoint in ENDPOINTS}

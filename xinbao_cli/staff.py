@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from xinbao_cli.common import app_context
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 ROLE_HELP = "operator, claims_reviewer, academy_editor or admin (repeat for several)"
 
@@ -31,6 +36,21 @@ def _actor():
     return Actor(label=f"cli:{user}")
 
 
+@contextmanager
+def _services() -> Iterator[Services]:
+    """The app's services for one command; its database connections are closed after it (a
+    test runs many commands in one process)."""
+    from core.services import current
+
+    with app_context():
+        services = current()
+        try:
+            yield services
+        finally:
+            services.db.remove()
+            services.db.engine.dispose()
+
+
 def _fail(message: str) -> NoReturn:
     raise click.ClickException(message)
 
@@ -46,7 +66,6 @@ def staff() -> None:
 @click.option("--role", "roles", multiple=True, required=True, help=ROLE_HELP)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def add(username: str, display_name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
-    from core.services import current
     from identity import IdentityError
     from identity import staff as accounts
 
@@ -54,8 +73,7 @@ def add(username: str, display_name: str, roles: tuple[str, ...], password_stdin
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with app_context():
-        services = current()
+    with _services() as services:
         try:
             account = accounts.create(services.db.session, _actor(), username=username,
                                       display_name=display_name, password=password,
@@ -70,11 +88,10 @@ def add(username: str, display_name: str, roles: tuple[str, ...], password_stdin
 @staff.command(name="list", help="List staff accounts.")
 @click.option("--active-only", is_flag=True, help="Hide disabled accounts.")
 def list_accounts(active_only: bool) -> None:
-    from core.services import current
     from identity import staff as accounts
 
-    with app_context():
-        rows, total = accounts.listing(current().db.session, limit=10_000,
+    with _services() as services:
+        rows, total = accounts.listing(services.db.session, limit=10_000,
                                        active=True if active_only else None)
         click.echo(f"{'username':<24} {'state':<8} {'roles':<40} name")
         for account in rows:
@@ -85,12 +102,10 @@ def list_accounts(active_only: bool) -> None:
 
 
 def _set_active(username: str, active: bool) -> None:
-    from core.services import current
     from identity import IdentityError
     from identity import staff as accounts
 
-    with app_context():
-        services = current()
+    with _services() as services:
         try:
             account = accounts.by_username(services.db.session, username)
             accounts.update(services.db.session, _actor(), account, now=services.clock(),
@@ -119,12 +134,10 @@ def enable(username: str) -> None:
 @click.option("--days", default=90, show_default=True, type=click.IntRange(1, 366))
 @click.option("--label", default="machine", show_default=True, help="What the token is for.")
 def token(username: str, days: int, label: str) -> None:
-    from core.services import current
     from identity import IdentityError, audit, sessions
     from identity import staff as accounts
 
-    with app_context():
-        services = current()
+    with _services() as services:
         now = services.clock()
         try:
             account = accounts.by_username(services.db.session, username)

@@ -9,7 +9,7 @@ import click
 from wechatpy.exceptions import WeChatClientException
 
 from menus import definition, publishing
-from xinbao_cli.qr import app_context  # closes the pool when the command ends
+from xinbao_cli.common import app_context
 
 
 def register(group: click.Group) -> None:

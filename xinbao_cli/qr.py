@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask
 from wechatpy.exceptions import WeChatClientException
 
-from xinbao_cli.common import app_context as _app_context
+from xinbao_cli.common import app_context
 
 DEFAULT_OUT = Path("instance") / "qr"
 DEFAULT_DAYS = 30
-
-
-@contextmanager
-def app_context() -> Iterator[Flask]:
-    """The app for one command; its connection pool is closed when the command ends, so a
-    command run from a test or a script leaves no database connection open."""
-    from core.services import current
-
-    with _app_context() as app:
-        try:
-            yield app
-        finally:
-            current().db.remove()
-            current().db.engine.dispose()
 
 
 def register(group: click.Group) -> None:

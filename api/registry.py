@@ -10,4 +10,5 @@ API_MODULES: tuple[str, ...] = (
     "api.staff",
     "api.jssdk",
     "qr.api",
+    "lights.api",
 )

@@ -92,7 +92,7 @@ def _country(value: Any) -> str:
     if not raw:
         raise Rejected("country: missing")
     is_code = len(raw) == 2 and raw.isascii() and raw.isalpha()
-    country = country_by_code(raw) if is_code else find_country(raw)
+    country = (country_by_code(raw) if is_code else None) or find_country(raw)
     if country is None:
         raise Rejected(f"country: unknown {raw!r}")
     return country.code

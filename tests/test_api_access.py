@@ -41,6 +41,24 @@ class Endpoint:
 
 
 E = Endpoint
+BUYER_READERS = frozenset({"follower", "other_follower", "operator", "claims_reviewer", "admin"})
+
+
+def add_buyer_for_access(services) -> int:
+    """One buyer in the registry, for the 资信红绿灯 rows (lights.api)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from lights.importer import clean_row, upsert_buyers
+    from lights.models import Buyer
+
+    session = services.db.session
+    row = clean_row({"source_id": "access-1", "name": "Access Test GmbH", "country": "DE"},
+                    "test", datetime.now(UTC))
+    upsert_buyers(session, [row])
+    session.commit()
+    return session.scalar(select(Buyer.id).where(Buyer.source_id == "access-1"))
 ENDPOINTS: list[Endpoint] = [
     E("GET", "/api/v1/me", frozenset({"follower", "other_follower"})),
     E("POST", "/api/v1/session/refresh", SIGNED_IN),
@@ -57,6 +75,9 @@ ENDPOINTS: list[Endpoint] = [
     E("PATCH", "/api/v1/staff/{staff_id}", frozenset({"admin"}), body={"display_name": "改名"}),
     E("GET", "/api/v1/audit", frozenset({"admin"})),
     E("GET", "/api/v1/qr/stats", frozenset({"operator", "claims_reviewer", "admin"})),
+    E("GET", "/api/v1/buyers", BUYER_READERS),
+    E("GET", "/api/v1/buyers/{buyer_id}/light", BUYER_READERS, prepare=lambda services, world:
+      {"buyer_id": add_buyer_for_access(services)}),
 ]
 
 

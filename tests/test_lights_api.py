@@ -1,0 +1,104 @@
+"""The mini-program API of 资信红绿灯 over HTTP: search with a country, the light with its
+reasons, the quota for followers, history shared with the chat, the error shape."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from identity.testing import follower_token, make_staff, staff_token
+from lights.importer import clean_row, upsert_buyers
+from lights.service import recent_lookups
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def buyers(db):
+    now = datetime.now(UTC)
+    rows = [
+        {"source_id": "1", "name": "Acme Handels GmbH", "country": "DE", "well_known": True,
+         "disclosure": 100, "sample": True},
+        {"source_id": "2", "name": "Acme Handels Ltd", "country": "GB", "disclosure": 20},
+        {"source_id": "3", "name": "Yamada Denki K.K.", "original_name": "山田電気株式会社",
+         "country": "JP", "status": "bankrupt", "disclosure": 90},
+    ]
+    upsert_buyers(db, [clean_row(row, "test", now) for row in rows])
+    db.commit()
+    return db
+
+
+def get(live_server: str, path: str, token: str | None, **params):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.get(live_server + path, params=params, headers=headers, timeout=10)
+
+
+def test_search_lists_ranked_candidates_and_a_country_narrows(services, buyers, live_server):
+    token, _ = follower_token(services, "o-api-search")
+    both = get(live_server, "/api/v1/buyers", token, q="acme handels").json()
+    assert {item["country"] for item in both["items"]} == {"DE", "GB"}
+    assert both["best_id"] is None
+
+    german = get(live_server, "/api/v1/buyers", token, q="ACME Handels 德国").json()
+    assert german["country"] == "DE"
+    assert [item["legal_name"] for item in german["items"]] == ["Acme Handels GmbH"]
+    assert german["best_id"] == german["items"][0]["id"]
+    assert german["items"][0]["sample"] is True and german["items"][0]["country_zh"] == "德国"
+
+    by_parameter = get(live_server, "/api/v1/buyers", token, q="acme handels", country="GB")
+    assert [item["country"] for item in by_parameter.json()["items"]] == ["GB"]
+
+
+def test_an_unknown_country_is_a_validation_error(services, buyers, live_server):
+    token, _ = follower_token(services, "o-api-country")
+    response = get(live_server, "/api/v1/buyers", token, q="acme", country="Atlantis")
+    assert response.status_code == 422
+    response = get(live_server, "/api/v1/buyers", token, q="acme", country="XX")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_the_light_with_reasons_is_recorded_for_the_follower(services, buyers, live_server, db):
+    token, _ = follower_token(services, "o-api-light")
+    found = get(live_server, "/api/v1/buyers", token, q="山田電気").json()
+    light = get(live_server, f"/api/v1/buyers/{found['best_id']}/light", token).json()
+
+    assert light["light"] == "red" and light["light_name"] == "红灯"
+    assert light["buyer"]["original_name"] == "山田電気株式会社"
+    assert [reason["rule"] for reason in light["reasons"]] == ["status_ended"]
+    assert "审慎" in light["hint"]
+    db.expire_all()
+    assert [row.buyer_name for row in recent_lookups(db, "o-api-light")] == ["Yamada Denki K.K."]
+
+
+def test_staff_reads_without_being_recorded(services, buyers, live_server, db):
+    token = staff_token(services, make_staff(services, "api.operator", ["operator"]))
+    found = get(live_server, "/api/v1/buyers", token, q="acme handels", country="DE").json()
+    response = get(live_server, f"/api/v1/buyers/{found['best_id']}/light", token)
+    assert response.json()["light"] == "green"
+    assert recent_lookups(db, "api.operator") == []
+
+
+def test_a_missing_buyer_is_404_in_the_one_error_shape(services, live_server):
+    token, _ = follower_token(services, "o-api-missing")
+    response = get(live_server, "/api/v1/buyers/999999/light", token)
+    assert response.status_code == 404
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+def test_followers_share_the_daily_quota_with_the_chat(base_config, buyers, live_server):
+    limited = make_app(base_config, lights={"daily_quota": 1})
+    try:
+        services = limited.extensions["xinbao"]
+        with limited.app_context():
+            token, _ = follower_token(services, "o-api-quota")
+        client = limited.test_client()
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/buyers?q=acme", headers=headers).status_code == 200
+        refused = client.get("/api/v1/buyers?q=acme", headers=headers)
+        assert refused.status_code == 429
+        assert "查询次数（1 次）已用完" in refused.get_json()["error"]["message"]
+    finally:
+        services.db.remove()
+        services.db.engine.dispose()

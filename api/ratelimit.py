@@ -55,3 +55,30 @@ def add_rate_limit_headers(response: Response) -> Response:
         response.headers["X-RateLimit-Remaining"] = str(remaining)
         response.headers["X-RateLimit-Reset"] = str(reset)
     return response
+
+
+# --- password guessing ---------------------------------------------------------------------
+
+SIGN_IN_FAILURES_ALLOWED = 5
+SIGN_IN_LOCK_SECONDS = 15 * 60
+
+
+def _failures_key(username: str) -> str:
+    return key("signin_failures", hashlib.sha256(username.strip().lower().encode()).hexdigest())
+
+
+def sign_in_locked(username: str) -> bool:
+    """Too many wrong passwords for this username lately (staff pages and staff tokens)."""
+    count = current().redis.text.get(_failures_key(username))
+    return int(count or 0) >= SIGN_IN_FAILURES_ALLOWED
+
+
+def record_sign_in_failure(username: str) -> None:
+    pipe = current().redis.text.pipeline()
+    pipe.incr(_failures_key(username))
+    pipe.expire(_failures_key(username), SIGN_IN_LOCK_SECONDS)
+    pipe.execute()
+
+
+def clear_sign_in_failures(username: str) -> None:
+    current().redis.text.delete(_failures_key(username))

@@ -8,15 +8,18 @@ import marshmallow as ma
 
 from api.auth import any_staff, require_principal, staff_required
 from api.blueprint import ApiBlueprint
+from api.errors import RateLimited
 from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.pagination import PageArgs, page_of, paginated, window
+from api.ratelimit import clear_sign_in_failures, record_sign_in_failure, sign_in_locked
 from api.session import TokenSchema
 from api.settings import identity_settings
 from core.services import current
 from identity import audit, sessions
 from identity import staff as staff_accounts
 from identity.access import Permission, Role
+from identity.errors import InvalidCredentials
 from identity.models import StaffAccount
 
 blp = ApiBlueprint("staff", __name__, description="员工账号、机器令牌与审计日志")
@@ -96,7 +99,15 @@ def issue_token(body: dict[str, Any]) -> dict[str, Any]:
     services = current()
     session = services.db.session
     now = services.clock()
-    account = staff_accounts.authenticate(session, body["username"], body["password"], now=now)
+    if sign_in_locked(body["username"]):
+        raise RateLimited("密码错误次数过多，请 15 分钟后再试", code="sign_in_locked")
+    try:
+        account = staff_accounts.authenticate(session, body["username"], body["password"],
+                                              now=now)
+    except InvalidCredentials:
+        record_sign_in_failure(body["username"])
+        raise
+    clear_sign_in_failures(body["username"])
     issued = sessions.open_staff_session(
         session, sessions.signer(services.settings.secret_key), account, now=now,
         lifetime=identity_settings().staff_token_lifetime, label=body.get("label"),

@@ -18,11 +18,13 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from api.ratelimit import clear_sign_in_failures, record_sign_in_failure, sign_in_locked
 from api.settings import identity_settings
 from core.services import current
 from identity import IdentityError, Principal, audit
 from identity import staff as staff_accounts
 from identity.access import ROLE_LABELS, RULES, Permission, Role, allowed, check_permission_name
+from identity.errors import InvalidCredentials
 from identity.links import safe_next_path
 from identity.models import StaffAccount
 from web import csrf
@@ -106,12 +108,19 @@ def login() -> Any:
         return render_template("pages/staff/login.html", form=form, error=None), status
     services = current()
     now = services.clock()
+    username = form.username.data or ""
+    if sign_in_locked(username):
+        return render_template("pages/staff/login.html", form=form,
+                               error="密码错误次数过多，请 15 分钟后再试。"), 429
     try:
-        account = staff_accounts.authenticate(services.db.session, form.username.data or "",
+        account = staff_accounts.authenticate(services.db.session, username,
                                               form.password.data or "", now=now)
     except IdentityError as error:
         services.db.session.rollback()
+        if isinstance(error, InvalidCredentials):
+            record_sign_in_failure(username)
         return render_template("pages/staff/login.html", form=form, error=error.message), 401
+    clear_sign_in_failures(username)
     audit.record(services.db.session, Principal(kind="staff", staff_id=account.id,
                                                 username=account.username).actor,
                  "staff.sign_in", "staff", account.id, now=now)
@@ -142,8 +151,7 @@ def home() -> str:
     account = current().db.session.get(StaffAccount, principal.staff_id)
     permissions = [p for p in RULES if allowed(principal.roles, p)]
     return render_template("pages/staff/home.html", account=account, permissions=permissions,
-                           role_labels=_role_labels(principal.roles),
-                           can=lambda p: principal.can(p))
+                           role_labels=_role_labels(principal.roles))
 
 
 @bp.get("/accounts")

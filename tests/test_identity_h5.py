@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -67,6 +68,10 @@ def test_a_signed_link_from_the_bot_opens_the_page_as_its_follower(live_server, 
                      now=services.clock(), lifetime=timedelta(minutes=10))
     page = requests.get(link, timeout=5)
     assert page.status_code == 200 and "已识别您的微信身份" in page.text
+    until = (services.clock() + timedelta(hours=2)).astimezone(ZoneInfo("Asia/Shanghai"))
+    shown = {f"有效期至 {moment:%Y-%m-%d %H:%M}（北京时间）"
+             for moment in (until, until - timedelta(minutes=1))}  # the page rendered earlier
+    assert any(text in page.text for text in shown)
 
 
 def test_an_expired_or_altered_link_is_refused(live_server, services):

@@ -15,9 +15,10 @@ All pages extend ``templates/pages/base.html``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app, url_for
 from flask_wtf import CSRFProtect
 
 from api.blueprint import IdConverter
@@ -26,6 +27,7 @@ from core.config import Settings
 from identity.settings import IdentitySettings
 
 csrf = CSRFProtect()
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -50,3 +52,21 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     app.register_blueprint(h5)
     app.register_blueprint(staff)
+    app.context_processor(_cjk_font if settings.is_development else lambda: {})
+    app.add_template_filter(beijing_time)
+
+
+def beijing_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time as the reader's clock shows it."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING).strftime(pattern)
+
+
+def _cjk_font() -> dict[str, str | None]:
+    """The sandbox serves the packaged Chinese font in development; pages use it when there."""
+    if "sandbox.font" not in current_app.view_functions:
+        return {"cjk_font_url": None}
+    return {"cjk_font_url": url_for("sandbox.font")}

@@ -30,6 +30,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "SECRET_KEY": ("secret_key",),
     "XINBAO_ENV": ("env",),
     "XINBAO_PUBLIC_URL": ("server", "public_url"),
+    "MINIPROGRAM_APP_ID": ("identity", "miniprogram_app_id"),
+    "MINIPROGRAM_APP_SECRET": ("identity", "miniprogram_app_secret"),
 }
 
 ENVIRONMENTS = ("development", "production")

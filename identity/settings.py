@@ -1,8 +1,8 @@
-"""The ``[identity]`` table of config.toml, typed; secrets may come from the environment."""
+"""The ``[identity]`` table of config.toml, typed. The mini-program's secrets come from the
+environment through core.config's overrides (MINIPROGRAM_APP_ID, MINIPROGRAM_APP_SECRET)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,17 +23,14 @@ class IdentitySettings:
     oauth_authorize_base_url: str
 
     @classmethod
-    def from_section(cls, section: Mapping[str, Any], *, public_url: str, development: bool,
-                     environ: Mapping[str, str] | None = None) -> IdentitySettings:
-        environ = os.environ if environ is None else environ
+    def from_section(cls, section: Mapping[str, Any], *, public_url: str,
+                     development: bool) -> IdentitySettings:
         authorize = section.get("oauth_authorize_url") or (
             f"{public_url}/emulator/connect/" if development else OAUTH_AUTHORIZE_ORIGIN
         )
         return cls(
-            miniprogram_app_id=environ.get("MINIPROGRAM_APP_ID")
-            or str(section.get("miniprogram_app_id", "")),
-            miniprogram_app_secret=environ.get("MINIPROGRAM_APP_SECRET")
-            or str(section.get("miniprogram_app_secret", "")),
+            miniprogram_app_id=str(section.get("miniprogram_app_id", "")),
+            miniprogram_app_secret=str(section.get("miniprogram_app_secret", "")),
             follower_token_lifetime=timedelta(seconds=int(section.get("follower_token_seconds",
                                                                       7200))),
             staff_token_lifetime=timedelta(seconds=int(section.get("staff_token_seconds",

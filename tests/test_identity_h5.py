@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from core.config import load_settings
 from identity.links import sign_link
 from identity.settings import IdentitySettings
 
@@ -108,7 +109,10 @@ def test_jssdk_config_only_for_pages_of_this_site(live_server):
 
 
 def test_production_sends_the_browser_to_wechat_itself():
-    settings = IdentitySettings.from_section({}, public_url="https://x.example", development=False,
-                                             environ={"MINIPROGRAM_APP_ID": "wxmini"})
+    environ = {"XINBAO_ENV": "production", "WECHAT_TOKEN": "t", "WECHAT_APP_SECRET": "s",
+               "SECRET_KEY": "a-real-secret", "MINIPROGRAM_APP_ID": "wxmini"}
+    core = load_settings(environ=environ)
+    settings = IdentitySettings.from_section(core.section("identity"), public_url=core.public_url,
+                                             development=core.is_development)
     assert settings.oauth_authorize_base_url == "https://open.weixin.qq.com/connect/"
     assert settings.miniprogram_app_id == "wxmini"

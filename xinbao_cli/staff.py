@@ -38,17 +38,11 @@ def _actor():
 
 @contextmanager
 def _services() -> Iterator[Services]:
-    """The app's services for one command; its database connections are closed after it (a
-    test runs many commands in one process)."""
+    """The app's services for one command (app_context closes the pool afterwards)."""
     from core.services import current
 
     with app_context():
-        services = current()
-        try:
-            yield services
-        finally:
-            services.db.remove()
-            services.db.engine.dispose()
+        yield current()
 
 
 def _fail(message: str) -> NoReturn:

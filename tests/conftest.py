@@ -181,6 +181,23 @@ class Emulator:
 
 
 @pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, base_config: dict[str, Any], live_server: str):
+    """Runs `xinbao ...` as an operator would, against the test database and emulator."""
+    from click.testing import CliRunner
+
+    from xinbao_cli import main
+
+    monkeypatch.setenv("XINBAO_ENV", "development")
+    monkeypatch.setenv("XINBAO_PUBLIC_URL", live_server)
+    monkeypatch.setenv("DATABASE_URL", base_config["database"]["url"])
+
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
 def emulator(live_server: str) -> Emulator:
     return Emulator(live_server)
 

@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from click.testing import CliRunner
-
 from menus import definition
-from xinbao_cli import main
-
-
-@pytest.fixture
-def cli(monkeypatch, base_config, live_server):
-    """Runs `xinbao ...` as an operator would, against the test database and emulator."""
-    monkeypatch.setenv("XINBAO_ENV", "development")
-    monkeypatch.setenv("XINBAO_PUBLIC_URL", live_server)
-    monkeypatch.setenv("DATABASE_URL", base_config["database"]["url"])
-
-    def run(*args: str):
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    return run
 
 
 def test_every_click_key_has_a_route_and_every_routed_key_is_in_a_menu(app):

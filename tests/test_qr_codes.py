@@ -9,27 +9,13 @@ from pathlib import Path
 import pytest
 import requests
 import zxingcpp
-from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import select
 
 from qr import codes
 from qr.models import QrCode
-from xinbao_cli import main
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def cli(monkeypatch, base_config, live_server):
-    monkeypatch.setenv("XINBAO_ENV", "development")
-    monkeypatch.setenv("XINBAO_PUBLIC_URL", live_server)
-    monkeypatch.setenv("DATABASE_URL", base_config["database"]["url"])
-
-    def run(*args: str):
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    return run
 
 
 def fake_api(calls: list[dict]):

@@ -18,12 +18,14 @@ follower stops halfway.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
 from wechatpy.messages import BaseMessage
 
 from core.conversation import End, Flow, Goto, Stay, Step, Transition
+from core.models import Follower
 from followers.profile import (
     ProfileInputError,
     market_names,
@@ -43,34 +45,34 @@ class ProfileState(StrEnum):
     MARKETS = "markets"
 
 
-def _hint(ctx: Ctx, error: ProfileInputError) -> Stay:
-    return Stay(ctx.render("profile_hint.j2", code=error.code, **error.data))
+def _saving(save: Callable[[Follower, str], None],
+            then: Callable[[Ctx], Transition]) -> Callable[[str, Ctx, dict[str, Any]], Transition]:
+    """A step's accept: parse and store the answer on the follower, commit, move on."""
+
+    def accept(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
+        try:
+            save(ctx.follower, answer)
+        except ProfileInputError as error:
+            return Stay(ctx.render("profile_hint.j2", code=error.code, **error.data))
+        ctx.db.commit()
+        return then(ctx)
+
+    return accept
 
 
-def _accept_company(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
-    try:
-        ctx.follower.company_name = parse_company_name(answer)
-    except ProfileInputError as error:
-        return _hint(ctx, error)
-    ctx.db.commit()
-    return Goto(ProfileState.REGION)
+def _save_company(follower: Follower, answer: str) -> None:
+    follower.company_name = parse_company_name(answer)
 
 
-def _accept_region(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
-    try:
-        ctx.follower.province, ctx.follower.city = parse_region(answer)
-    except ProfileInputError as error:
-        return _hint(ctx, error)
-    ctx.db.commit()
-    return Goto(ProfileState.MARKETS)
+def _save_region(follower: Follower, answer: str) -> None:
+    follower.province, follower.city = parse_region(answer)
 
 
-def _accept_markets(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
-    try:
-        ctx.follower.export_markets = parse_markets(answer)
-    except ProfileInputError as error:
-        return _hint(ctx, error)
-    ctx.db.commit()
+def _save_markets(follower: Follower, answer: str) -> None:
+    follower.export_markets = parse_markets(answer)
+
+
+def _summary(ctx: Ctx) -> Transition:
     follower = ctx.follower
     return End(ctx.render("profile_done.j2", follower=follower,
                           markets=market_names(follower.export_markets)))
@@ -88,9 +90,15 @@ PROFILE_FLOW: Flow[Ctx] = Flow(
     title="企业资料",
     first=ProfileState.COMPANY,
     steps={
-        ProfileState.COMPANY: Step(_prompt(ProfileState.COMPANY), _accept_company),
-        ProfileState.REGION: Step(_prompt(ProfileState.REGION), _accept_region),
-        ProfileState.MARKETS: Step(_prompt(ProfileState.MARKETS), _accept_markets),
+        ProfileState.COMPANY: Step(
+            _prompt(ProfileState.COMPANY),
+            _saving(_save_company, lambda ctx: Goto(ProfileState.REGION)),
+        ),
+        ProfileState.REGION: Step(
+            _prompt(ProfileState.REGION),
+            _saving(_save_region, lambda ctx: Goto(ProfileState.MARKETS)),
+        ),
+        ProfileState.MARKETS: Step(_prompt(ProfileState.MARKETS), _saving(_save_markets, _summary)),
     },
 )
 

@@ -38,7 +38,7 @@ from lights.normalize import (
 MIN_SCORE = 72.0  # below this a fuzzy candidate is not shown
 CLEAR_WINNER_SCORE = 90.0  # a fuzzy best match this good, well ahead of the next, is the answer
 CLEAR_WINNER_GAP = 8.0
-ROWS_PER_PIECE = 200  # candidates read per piece: bounded work whatever the registry size
+ROWS_PER_PIECE = 100  # candidates read per piece: bounded work whatever the registry size
 MIN_PIECE = 3  # the trigram index cannot look for less
 MIN_WORD = 4  # a single word of the query searched on its own
 

@@ -109,11 +109,12 @@ def demo(count: int, seed: int, start: int, batch_rows: int) -> None:
 def load_demo(session, count: int, seed: int = 20261128, start: int = 0,
               batch_rows: int = 5000, progress: bool = True) -> int:
     from lights.demo import DEMO_SOURCE, demo_rows
-    from lights.importer import clean_row, upsert_buyers
+    from lights.importer import clean_row, prepare_bulk_load, settle_indexes, upsert_buyers
 
     now = datetime.now(UTC)
     written = 0
     batch = []
+    prepare_bulk_load(session)
     with tqdm(total=count, unit="rows", desc="demo buyers", disable=None if progress else True
               ) as bar:
         for row in demo_rows(count, seed=seed, start=start):
@@ -126,6 +127,7 @@ def load_demo(session, count: int, seed: int = 20261128, start: int = 0,
         written += upsert_buyers(session, batch)
         session.commit()
         bar.update(len(batch))
+    settle_indexes(session)
     return written
 
 

@@ -89,16 +89,11 @@ def test_a_missing_buyer_is_404_in_the_one_error_shape(services, live_server):
 
 def test_followers_share_the_daily_quota_with_the_chat(base_config, buyers, live_server):
     limited = make_app(base_config, lights={"daily_quota": 1})
-    try:
-        services = limited.extensions["xinbao"]
-        with limited.app_context():
-            token, _ = follower_token(services, "o-api-quota")
-        client = limited.test_client()
-        headers = {"Authorization": f"Bearer {token}"}
-        assert client.get("/api/v1/buyers?q=acme", headers=headers).status_code == 200
-        refused = client.get("/api/v1/buyers?q=acme", headers=headers)
-        assert refused.status_code == 429
-        assert "查询次数（1 次）已用完" in refused.get_json()["error"]["message"]
-    finally:
-        services.db.remove()
-        services.db.engine.dispose()
+    with limited.app_context():
+        token, _ = follower_token(limited.extensions["xinbao"], "o-api-quota")
+    client = limited.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/buyers?q=acme", headers=headers).status_code == 200
+    refused = client.get("/api/v1/buyers?q=acme", headers=headers)
+    assert refused.status_code == 429
+    assert "查询次数（1 次）已用完" in refused.get_json()["error"]["message"]

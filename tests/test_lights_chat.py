@@ -167,16 +167,7 @@ def test_my_lookups_lists_the_latest_first(wechat: WeChat, db):
 def test_the_daily_quota_stops_lookups_with_a_clear_message(app, base_config, db, live_server,
                                                             worker):
     add_buyers(db, {"name": "Siemens AG", "well_known": True})
-    limited_app = make_app(base_config, lights={"daily_quota": 2})
-    try:
-        check_quota(WeChat(limited_app, worker))
-    finally:
-        services = limited_app.extensions["xinbao"]
-        services.db.remove()
-        services.db.engine.dispose()
-
-
-def check_quota(limited: WeChat) -> None:
+    limited = WeChat(make_app(base_config, lights={"daily_quota": 2}), worker)
     assert "没有找到" in limited.say("o-quota", "查询 Nobody One")
     assert "没有找到" in limited.say("o-quota", "查询 Nobody Two")
 

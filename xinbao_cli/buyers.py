@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
-from flask import Flask
 from tqdm import tqdm
 
-from xinbao_cli.common import app_context as _app_context
-
-
-@contextmanager
-def app_context() -> Iterator[Flask]:
-    """The app for one command; its connection pool is closed when the command ends (a
-    command run from a test or a script must not leave database connections open)."""
-    from core.services import current
-
-    with _app_context() as app:
-        try:
-            yield app
-        finally:
-            current().db.remove()
-            current().db.engine.dispose()
+from xinbao_cli.common import app_context
 
 
 def register(group: click.Group) -> None:

@@ -50,7 +50,7 @@ from lights.service import (
     recent_lookups,
     record_lookup,
 )
-from menus import keys
+from menus import keys, synonyms
 from wechat.media import MediaCache, UploadTooSlow
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 PAGE_SALT = "lights-verdict-page"
 PICTURE_SENT_SECONDS = 24 * 3600
 MIN_QUERY_CHARS = 2
+FILLER_WORDS = frozenset({"一下", "一下吧", "买家", "买方", "怎么用", "说明", "功能"})
 MAX_QUERY_CHARS = 100
 
 
@@ -217,6 +218,8 @@ def lookup_command(msg: BaseMessage, ctx: Ctx) -> Reply:
     """查询 NAME / 红绿灯 NAME."""
     assert ctx.match is not None
     query = ctx.match.group("name").strip()
+    if query in FILLER_WORDS or synonyms.load().key_for(msg.content or "") == keys.LIGHT_LOOKUP:
+        return start_lookup(msg, ctx)  # "红绿灯服务", "查询一下": the service, not a buyer
     problem = _check_query(query)
     if problem:
         return ctx.text("lights/hint.j2", code=problem)

@@ -148,6 +148,11 @@ def test_the_menu_asks_for_the_name_and_the_picture_follows(wechat: WeChat, db, 
     assert len(custom_messages(emulator, "o-menu", "image")) == 1
 
 
+@pytest.mark.parametrize("text", ["查询", "红绿灯", "查询一下", "红绿灯服务"])
+def test_the_service_named_without_a_buyer_asks_for_the_name(wechat: WeChat, text):
+    assert "请发送境外买方的名称" in wechat.say(f"o-ask-{len(text)}", text)
+
+
 def test_my_lookups_lists_the_latest_first(wechat: WeChat, db):
     add_buyers(db, {"name": "Siemens AG", "well_known": True},
                {"name": "Pleite Export GmbH", "status": "bankrupt"})

@@ -34,7 +34,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping: it costs a round trip on every checkout (a third of a webhook message's
+    # time). A connection broken by a database restart fails one request and is discarded
+    # by the pool; recycling bounds how old a connection gets.
+    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

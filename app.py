@@ -98,9 +98,9 @@ def register_identity(app: Flask, settings: Settings) -> None:
 
 def register_lights(app: Flask, settings: Settings) -> None:
     """资信红绿灯: the H5 verdict page linked from the chat reply."""
-    from lights import pages
+    from web import lights
 
-    pages.init_app(app, settings)
+    lights.init_app(app, settings)
 
 
 def register_sandbox(app: Flask, settings: Settings) -> None:

@@ -9,6 +9,6 @@ API_MODULES: tuple[str, ...] = (
     "api.followers",
     "api.staff",
     "api.jssdk",
-    "qr.api",
-    "lights.api",
+    "api.qr",
+    "api.lights",
 )

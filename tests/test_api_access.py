@@ -45,7 +45,7 @@ BUYER_READERS = frozenset({"follower", "other_follower", "operator", "claims_rev
 
 
 def add_buyer_for_access(services) -> int:
-    """One buyer in the registry, for the 资信红绿灯 rows (lights.api)."""
+    """One buyer in the registry, for the 资信红绿灯 rows (api.lights)."""
     from datetime import UTC, datetime
 
     from sqlalchemy import select

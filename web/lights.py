@@ -1,6 +1,6 @@
 """The H5 verdict page linked from the chat reply: ``/lights/v/<signed token>``.
 
-The thin Flask adapter of this package (the domain modules never import it). The link is
+The Flask adapter of the lights domain (which never imports it). The link is
 signed (itsdangerous, the app's secret key) and carries only the buyer id: a verdict is not
 private, and whoever received the reply may open it without signing in. It expires after
 ``[lights] page_link_days``.

@@ -53,7 +53,11 @@ class Goto:
 
 @dataclass(frozen=True)
 class End:
-    message: str
+    """The conversation is over: answer ``message``, or ``reply`` (any handler Reply, e.g. a
+    picture) when the last answer deserves more than text."""
+
+    message: str = ""
+    reply: object | None = None
 
 
 Transition = Stay | Goto | End

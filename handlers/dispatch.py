@@ -114,6 +114,8 @@ class Dispatcher:
             return Text("\n".join(part for part in (result.message, prompt) if part))
         assert isinstance(result, End)
         ctx.conversations.clear(ctx.openid)
+        if result.reply is not None:
+            return result.reply  # type: ignore[return-value]
         return Text(result.message)
 
     def _finish(self, reply: Reply, ctx: Ctx) -> Reply:

@@ -133,15 +133,6 @@ def send_light_picture(openid: str, buyer_id: int, marker: str) -> str:
     return outcome
 
 
-def _picture_follows(ctx: Ctx, result: LightResult, marker: str) -> None:
-    """After a text reply: the picture as a customer-service message (at once if cached)."""
-    media_id = MediaCache(ctx.services).cached(result.cache_key)
-    if media_id:
-        ctx.send_later(Image(media_id))
-    else:
-        ctx.enqueue(send_light_picture, ctx.openid, result.buyer.id, marker)
-
-
 def _found_reply(ctx: Ctx, result: LightResult, marker: str) -> Reply:
     """The picture as the passive reply when it can be had within the budget, else the text."""
     text = _verdict_text(ctx, result)
@@ -265,8 +256,7 @@ def _accept_name(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
         return End(lookup)
     if lookup.found is not None:
         marker = _found(ctx, answer, lookup.found)
-        _picture_follows(ctx, lookup.found, marker)
-        return End(_verdict_text(ctx, lookup.found))
+        return End(reply=_found_reply(ctx, lookup.found, marker))
     if lookup.candidates:
         data.update(_pick_data(lookup))
         return Goto(LookupState.PICK)
@@ -283,8 +273,7 @@ def _accept_pick(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
     if result is None:  # removed from the registry since the list was shown
         return End(ctx.render("lights/hint.j2", code="gone"))
     marker = _found(ctx, data.get("query", ""), result)
-    _picture_follows(ctx, result, marker)
-    return End(_verdict_text(ctx, result))
+    return End(reply=_found_reply(ctx, result, marker))
 
 
 def _prompt_name(ctx: Ctx, data: dict[str, Any]) -> str:

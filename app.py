@@ -98,9 +98,12 @@ def register_identity(app: Flask, settings: Settings) -> None:
 
 def register_lights(app: Flask, settings: Settings) -> None:
     """资信红绿灯: the H5 verdict page linked from the chat reply."""
+    from lights import picture
     from web import lights
 
     lights.init_app(app, settings)
+    # Fonts load once per process (~60 ms): here, not in the first follower's reply.
+    picture.warm_up()
 
 
 def register_sandbox(app: Flask, settings: Settings) -> None:

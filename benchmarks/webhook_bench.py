@@ -46,9 +46,11 @@ class Result:
     p99_ms: float
 
 
-def start_gunicorn(target: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+def start_gunicorn(target: str, port: int, workers: int, threads: int,
+                   env: dict[str, str]) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
-               "--threads", "8", "-b", f"127.0.0.1:{port}", "--log-level", "warning", target]
+               "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               target]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -135,6 +137,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
     args = parser.parse_args()
 
     embedded = not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
@@ -144,14 +147,15 @@ def main() -> None:
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     simulator = WeChatSimulator(load_settings(environ=env).wechat)
     print(f"storage: {'embedded SQLite + in-process Redis' if embedded else 'PostgreSQL + Redis'}"
-          f"; gunicorn {workers} worker(s) x 8 threads; {args.concurrency} clients; "
+          f"; gunicorn {workers} worker(s) x {args.threads} threads; {args.concurrency} clients; "
           f"{len(FOLLOWERS)} followers")
 
     ports = {"xinbao": 18801, "bare": 18802}
     env["XINBAO_PUBLIC_URL"] = f"http://127.0.0.1:{ports['xinbao']}"
     servers = [
-        start_gunicorn("app:create_app()", ports["xinbao"], workers, env),
-        start_gunicorn("benchmarks.bare_webhook:create_app()", ports["bare"], workers, env),
+        start_gunicorn("app:create_app()", ports["xinbao"], workers, args.threads, env),
+        start_gunicorn("benchmarks.bare_webhook:create_app()", ports["bare"], workers,
+                       args.threads, env),
     ]
     # the bare app has no /healthz: start_gunicorn treats any HTTP answer as "up"
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wechatpy.messages import BaseMessage
 
+from core.conversation import CANCEL_WORDS
 from followers import subscriptions
 from handlers.context import Ctx
 from handlers.replies import NoReply, Reply
@@ -30,6 +31,11 @@ def farewell(msg: BaseMessage, ctx: Ctx) -> Reply:
 
 def show_help(msg: BaseMessage, ctx: Ctx) -> Reply:
     return ctx.text("help.j2")
+
+
+def nothing_to_cancel(msg: BaseMessage, ctx: Ctx) -> Reply:
+    """取消 with no conversation open (inside one, the conversation takes the word first)."""
+    return ctx.text("nothing_to_cancel.j2")
 
 
 def silent(msg: BaseMessage, ctx: Ctx) -> Reply:
@@ -73,6 +79,7 @@ ROUTES: list[Route] = [
     on_menu(keys.HELP, show_help),
     *on_keywords(["帮助", "菜单", "help", "menu", "?", "？", "你好", "您好", "hi", "hello"],
                  show_help),
+    *on_keywords(sorted(CANCEL_WORDS), nothing_to_cancel),
 ]
 FLOWS: list = []
 

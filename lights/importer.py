@@ -21,8 +21,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -87,15 +91,42 @@ def _flag(row: dict[str, Any], *names: str) -> bool:
     return False
 
 
+class _Memo(dict):
+    """A function's result for each distinct argument, computed once. Registries repeat names
+    (a group's companies, the same buyer from two sources) and countries on every row, and
+    normalising is the costliest step of a row; the limit bounds memory on huge files."""
+
+    def __init__(self, function: Callable[[str], Any], limit: int) -> None:
+        super().__init__()
+        self.function, self.limit = function, limit
+
+    def __missing__(self, argument: str) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[argument] = self.function(argument)
+        return value
+
+
+_name_keys = _Memo(name_key, 200_000)
+
+
+def _country_code(raw: str) -> str | None:
+    is_code = len(raw) == 2 and raw.isascii() and raw.isalpha()
+    country = (country_by_code(raw) if is_code else None) or find_country(raw)
+    return country.code if country else None
+
+
+_country_codes = _Memo(_country_code, 10_000)
+
+
 def _country(value: Any) -> str:
     raw = str(value or "").strip()
     if not raw:
         raise Rejected("country: missing")
-    is_code = len(raw) == 2 and raw.isascii() and raw.isalpha()
-    country = (country_by_code(raw) if is_code else None) or find_country(raw)
-    if country is None:
+    code = _country_codes[raw]
+    if code is None:
         raise Rejected(f"country: unknown {raw!r}")
-    return country.code
+    return code
 
 
 def _date(value: Any, name: str) -> date | None:
@@ -170,15 +201,15 @@ def clean_row(row: dict[str, Any], default_source: str, now: datetime) -> dict[s
     original = _text(row, "original_name", 300)
     registration = _text(row, "registration_number", 80)
     country = _country(row.get("country"))
-    key = name_key(name)
+    key = _name_keys[name]
     if not key:
         raise Rejected("name: nothing left after removing the legal form")
     names = {(key, "legal")}
     for alias in aliases:
-        if name_key(alias):
-            names.add((name_key(alias), "alias"))
-    if original and name_key(original):
-        names.add((name_key(original), "original"))
+        if alias_key := _name_keys[alias]:
+            names.add((alias_key, "alias"))
+    if original and (original_key := _name_keys[original]):
+        names.add((original_key, "original"))
     return {
         "source": _text(row, "source", 40) or default_source,
         "source_id": source_id,
@@ -213,72 +244,87 @@ def _insert_for(session: Session):
 
 
 BUYER_COLUMNS = ("source", "source_id", *UPDATED_COLUMNS)
+STORED_COLUMNS = BUYER_COLUMNS[:-1]  # updated_at is one value per batch, added when written
 NAME_COLUMNS = ("buyer_id", "kind", "name_key", "name_rev", "country")
-
-
-def upsert_buyers(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert or update a batch of cleaned rows and their names; the caller commits.
-
-    PostgreSQL gets COPY into a staging table and one INSERT ... SELECT ... ON CONFLICT;
-    SQLite gets one executemany of INSERT ... ON CONFLICT (its driver loops in C).
-    Only these two dialects are supported (the search indexes exist only for them).
-    """
-    unique: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:  # one key twice in a batch: the later row wins (ON CONFLICT needs this)
-        unique[(row["source"], row["source_id"])] = row
-    if not unique:
-        return 0
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        ids = _upsert_postgres(connection, unique)
-    else:
-        ids = _upsert_sqlite(connection, unique)
-    names = [
-        {"buyer_id": ids[key], "kind": kind, "name_key": name, "name_rev": name[::-1],
-         "country": row["country"]}
-        for key, row in unique.items()
-        for name, kind in row["_names"]
-    ]
-    _replace_names(connection, list(ids.values()), names)
-    return len(unique)
-
-
 JSON_COLUMNS = frozenset({"aliases", "broken_promises", "negative_events"})
 SQLITE_CHUNK = 900  # bound parameters per statement stay under SQLite's limit
+
+# A cleaned row as both databases take it (JSON as text, the date in ISO form), and its names
+# as (name key, kind): plain tuples, cheap to build and to pass from the parsing process.
+StoredRow = tuple[Any, ...]
+Stored = tuple[StoredRow, list[tuple[str, str]]]
 
 
 def _json(value: list[Any]) -> str:
     return json.dumps(value, ensure_ascii=False) if value else "[]"
 
 
-def _sqlite_rows(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Rows as SQLAlchemy would store them in SQLite, written out column by column: this is
+def stored(row: dict[str, Any]) -> Stored:
+    """A ``clean_row`` result in the form ``write_stored`` writes, column by column: this is
     the hot loop of an import, and a generic per-value conversion costs more than the write."""
-    tuples = []
-    stamp = None
-    for row in rows:
-        if stamp is None:  # one timestamp per batch (clean_row gives every row the same)
-            stamp = row["updated_at"].strftime("%Y-%m-%d %H:%M:%S.%f")
-        as_of = row["as_of"]
-        tuples.append((
-            row["source"], row["source_id"], row["legal_name"], row["original_name"],
-            _json(row["aliases"]), row["country"], row["registration_number"],
-            row["registration_key"], row["address"], row["industry"], row["founded"],
-            row["status"], int(row["well_known"]), _json(row["broken_promises"]),
-            _json(row["negative_events"]), row["disclosure"],
-            as_of.isoformat() if as_of else None, int(row["sample"]), stamp,
-        ))
-    return tuples
+    as_of = row["as_of"]
+    return (
+        (row["source"], row["source_id"], row["legal_name"], row["original_name"],
+         _json(row["aliases"]), row["country"], row["registration_number"],
+         row["registration_key"], row["address"], row["industry"], row["founded"],
+         row["status"], row["well_known"], _json(row["broken_promises"]),
+         _json(row["negative_events"]), row["disclosure"],
+         as_of.isoformat() if as_of else None, row["sample"]),
+        row["_names"],
+    )
 
 
-def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], dict[str, Any]]) -> dict:
+def upsert_buyers(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert or update a batch of cleaned rows (``clean_row``) and their names; the caller
+    commits."""
+    if not rows:
+        return 0
+    return write_stored(session.connection(), [stored(row) for row in rows],
+                        rows[0]["updated_at"])
+
+
+def write_stored(connection: Connection, rows: list[Stored], now: datetime) -> int:
+    """Insert or update a batch and replace the names of its buyers.
+
+    PostgreSQL gets COPY into a staging table and one INSERT ... SELECT ... ON CONFLICT;
+    SQLite gets one executemany of INSERT ... ON CONFLICT (its driver loops in C).
+    Only these two dialects are supported (the search indexes exist only for them).
+    """
+    unique: dict[tuple[str, str], Stored] = {}
+    for row in rows:  # one key twice in a batch: the later row wins (ON CONFLICT needs this)
+        unique[(row[0][0], row[0][1])] = row
+    if not unique:
+        return 0
+    # Only buyers that existed before have names to delete: a first load skips the DELETE.
+    if connection.dialect.name == "postgresql":
+        ids, updated = _upsert_postgres(connection, unique, now)
+    else:
+        ids, updated = _upsert_sqlite(connection, unique, now)
+    country = STORED_COLUMNS.index("country")
+    names = [
+        (ids[key], kind, name, name[::-1], values[country])
+        for key, (values, row_names) in unique.items()
+        for name, kind in row_names
+    ]
+    _replace_names(connection, updated, names)
+    return len(unique)
+
+
+Upserted = tuple[dict[tuple[str, str], int], list[int]]  # ids by key; ids that existed
+
+
+def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], Stored],
+                   now: datetime) -> Upserted:
+    # Rowids only grow (and one writer at a time): above the largest before, a buyer is new.
+    newest = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM buyers").scalar()
     columns = ", ".join(BUYER_COLUMNS)
     marks = ", ".join("?" for _ in BUYER_COLUMNS)
     updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS)
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores a DateTime in SQLite
     connection.exec_driver_sql(
         f"INSERT INTO buyers ({columns}) VALUES ({marks}) "
         f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}",
-        _sqlite_rows(unique.values()),
+        [(*values, stamp) for values, _ in unique.values()],
     )
     ids: dict[tuple[str, str], int] = {}
     by_source: dict[str, list[str]] = {}
@@ -292,11 +338,11 @@ def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], dict[st
                 f"SELECT id, source_id FROM buyers WHERE source = ? AND source_id IN ({marks})",
                 (source, *chunk))
             ids.update({(source, source_id): buyer_id for buyer_id, source_id in found})
-    return ids
+    return ids, [buyer_id for buyer_id in ids.values() if buyer_id <= newest]
 
 
 def _replace_names_sqlite(connection: Connection, buyer_ids: list[int],
-                          names: list[dict[str, Any]]) -> None:
+                          names: list[tuple[Any, ...]]) -> None:
     """Old names out (their FTS rows go with them, by trigger), new names in, and the new
     names into the FTS5 table in one INSERT ... SELECT (the migration explains why)."""
     for start in range(0, len(buyer_ids), SQLITE_CHUNK):
@@ -306,8 +352,7 @@ def _replace_names_sqlite(connection: Connection, buyer_ids: list[int],
             tuple(chunk))
     before = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM buyer_names").scalar()
     connection.exec_driver_sql(
-        f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
-        [tuple(name[column] for column in NAME_COLUMNS) for name in names])
+        f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) VALUES (?, ?, ?, ?, ?)", names)
     connection.exec_driver_sql(
         "INSERT INTO buyer_names_fts (rowid, name_key) "
         "SELECT id, name_key FROM buyer_names WHERE id > ?", (before,))
@@ -319,35 +364,39 @@ _STAGING = (
 )
 
 
-def _upsert_postgres(connection: Connection,
-                     unique: dict[tuple[str, str], dict[str, Any]]) -> dict:
+def _upsert_postgres(connection: Connection, unique: dict[tuple[str, str], Stored],
+                     now: datetime) -> Upserted:
     columns = ", ".join(BUYER_COLUMNS)
+    stored_columns = ", ".join(STORED_COLUMNS)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in UPDATED_COLUMNS)
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:
         cursor.execute(_STAGING)
         cursor.execute("TRUNCATE buyers_staging")
-        with cursor.copy(f"COPY buyers_staging ({columns}) FROM STDIN") as copy:
-            for row in unique.values():
-                copy.write_row([_json(row[c]) if c in JSON_COLUMNS else row[c]
-                                for c in BUYER_COLUMNS])
-        cursor.execute(f"INSERT INTO buyers ({columns}) SELECT {columns} FROM buyers_staging "
-                       f"ON CONFLICT (source, source_id) DO UPDATE SET {updates} "
-                       "RETURNING id, source, source_id")
-        return {(source, source_id): buyer_id for buyer_id, source, source_id in cursor}
+        with cursor.copy(f"COPY buyers_staging ({stored_columns}) FROM STDIN") as copy:
+            for values, _ in unique.values():
+                copy.write_row(values)
+        cursor.execute(f"INSERT INTO buyers ({columns}) SELECT {stored_columns}, %s "
+                       f"FROM buyers_staging ON CONFLICT (source, source_id) DO UPDATE SET "
+                       f"{updates} RETURNING id, source, source_id, xmax <> 0", (now,))
+        # xmax is 0 on a row this statement inserted, set on one it updated.
+        rows = cursor.fetchall()
+    return ({(source, source_id): buyer_id for buyer_id, source, source_id, _ in rows},
+            [buyer_id for buyer_id, _, _, existed in rows if existed])
 
 
 def _replace_names(connection: Connection, buyer_ids: list[int],
-                   names: list[dict[str, Any]]) -> None:
+                   names: list[tuple[Any, ...]]) -> None:
     if connection.dialect.name != "postgresql":
         _replace_names_sqlite(connection, buyer_ids, names)
         return
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:
-        cursor.execute("DELETE FROM buyer_names WHERE buyer_id = ANY(%s)", (buyer_ids,))
+        if buyer_ids:
+            cursor.execute("DELETE FROM buyer_names WHERE buyer_id = ANY(%s)", (buyer_ids,))
         with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
             for name in names:
-                copy.write_row([name[column] for column in NAME_COLUMNS])
+                copy.write_row(name)
 
 
 def upsert_country_risks(session: Session, rows: list[dict[str, Any]]) -> int:
@@ -434,6 +483,8 @@ def decode(raw: Raw) -> dict[str, Any]:
         raise Rejected(f"not valid JSON ({error.msg})") from None
     if not isinstance(loaded, dict):
         raise Rejected("a JSON object is expected")
+    if all(map(str.islower, loaded)):  # the usual file: keys already in lower case
+        return loaded
     return {str(k).lower(): v for k, v in loaded.items()}
 
 
@@ -458,6 +509,14 @@ def clean_chunk(items: list[tuple[int, Raw]], source: str, now: datetime
         except Rejected as rejected:
             cleaned.append((line, str(rejected)))
     return cleaned
+
+
+def clean_chunk_stored(items: list[tuple[int, Raw]], source: str, now: datetime
+                       ) -> list[tuple[int, Stored | str]]:
+    """``clean_chunk`` with each accepted row in its stored form: what the parsing process
+    returns (tuples of plain values pickle far faster than dicts of dates)."""
+    return [(line, row if isinstance(row, str) else stored(row))
+            for line, row in clean_chunk(items, source, now)]
 
 
 # --- the checkpoint --------------------------------------------------------------------------
@@ -513,11 +572,45 @@ def _chunks(path: Path, offset: int, line: int, size: int) -> Iterator[_Chunk]:
     yield _Chunk(items, end_line, path.stat().st_size)
 
 
+Cleaned = tuple[int, int, list[tuple[int, Stored | str]]]  # end line, end offset, rows
+PARALLEL_FROM_BYTES = 4 * 1024 * 1024  # smaller files: starting a process costs more
+READ_AHEAD = 2  # chunks cleaned ahead of the writer: bounded memory, no waiting
+
+
+def _cleaned_in_process(chunks: Iterator[_Chunk], source: str, now: datetime
+                        ) -> Iterator[Cleaned]:
+    for chunk in chunks:
+        yield chunk.end_line, chunk.end_offset, clean_chunk_stored(chunk.items, source, now)
+
+
+def _cleaned_in_parallel(chunks: Iterator[_Chunk], source: str, now: datetime
+                         ) -> Iterator[Cleaned]:
+    """Decoding and validating in a second process while this one writes: on two cores the
+    Python work of a batch and the database work of the previous one overlap. Chunks come
+    back in file order, so checkpoints and rejections are the same as in one process."""
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pending: deque[tuple[_Chunk, Future]] = deque()
+    try:
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(clean_chunk_stored, chunk.items, source, now)))
+            chunk.items = []  # the worker has its copy
+            while len(pending) > READ_AHEAD:
+                done, future = pending.popleft()
+                yield done.end_line, done.end_offset, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done.end_line, done.end_offset, future.result()
+    finally:  # also when the caller stops early (an error, a simulated crash)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def import_buyers(session: Session, path: Path, *, source: str = "import",
                   batch_rows: int = BATCH_ROWS, resume: bool = True,
                   progress: Progress | None = None, on_reject: OnReject | None = None,
-                  stop_after_batches: int | None = None) -> ImportReport:
-    """Load a CSV or JSON Lines file; resumable. ``stop_after_batches`` simulates a crash."""
+                  stop_after_batches: int | None = None,
+                  parallel: bool | None = None) -> ImportReport:
+    """Load a CSV or JSON Lines file; resumable. ``stop_after_batches`` simulates a crash.
+    ``parallel``: parse in a second process (default: for big files on more than one core)."""
     checkpoint = Checkpoint(path)
     saved = checkpoint.load() if resume else None
     report = ImportReport()
@@ -527,30 +620,35 @@ def import_buyers(session: Session, path: Path, *, source: str = "import",
         report.accepted, report.rejected = saved["accepted"], saved["rejected"]
         report.started_at_line = line
     reported_offset = offset
+    if parallel is None:
+        parallel = (os.cpu_count() or 1) > 1 and \
+            checkpoint.identity["size"] - offset >= PARALLEL_FROM_BYTES
     prepare_bulk_load(session)
     now = datetime.now(UTC)
-    for chunk in _chunks(path, offset, line, batch_rows):
-        batch = []
-        rows = clean_chunk(chunk.items, source, now)
-        for line_number, row in rows:
-            if isinstance(row, dict):
-                batch.append(row)
-                continue
-            report.rejected += 1
-            if len(report.rejections) < 100:
-                report.rejections.append((line_number, row))
-            if on_reject:
-                on_reject(line_number, row)
-        report.accepted += upsert_buyers(session, batch)
-        session.commit()
-        report.batches += 1
-        report.last_line = chunk.end_line
-        checkpoint.save(chunk.end_offset, chunk.end_line, report)
-        if progress:
-            progress(chunk.end_offset - reported_offset)
-        reported_offset = chunk.end_offset
-        if stop_after_batches is not None and report.batches >= stop_after_batches:
-            return report
+    cleaner = _cleaned_in_parallel if parallel else _cleaned_in_process
+    cleaned = cleaner(_chunks(path, offset, line, batch_rows), source, now)
+    with closing(cleaned):
+        for end_line, end_offset, rows in cleaned:
+            batch = []
+            for line_number, row in rows:
+                if not isinstance(row, str):
+                    batch.append(row)
+                    continue
+                report.rejected += 1
+                if len(report.rejections) < 100:
+                    report.rejections.append((line_number, row))
+                if on_reject:
+                    on_reject(line_number, row)
+            report.accepted += write_stored(session.connection(), batch, now)
+            session.commit()
+            report.batches += 1
+            report.last_line = end_line
+            checkpoint.save(end_offset, end_line, report)
+            if progress:
+                progress(end_offset - reported_offset)
+            reported_offset = end_offset
+            if stop_after_batches is not None and report.batches >= stop_after_batches:
+                return report
     checkpoint.finish()
     settle_indexes(session)
     return report

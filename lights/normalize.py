@@ -94,6 +94,8 @@ def _cjk_forms() -> tuple[str, ...]:
 
 def fold(text: str) -> str:
     """Width, case and accents folded; punctuation becomes spaces; spaces collapsed."""
+    if text.isascii():  # NFKC leaves ASCII as it is and casefold is lower: the common case
+        return " ".join(text.lower().translate(_PUNCTUATION).split())
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
         text = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFKD", text)))
@@ -101,6 +103,9 @@ def fold(text: str) -> str:
 
 
 def _strip_cjk_forms(text: str) -> str:
+    forms = _cjk_forms()
+    if not (text.startswith(forms) or text.endswith(forms)):  # most names: one C-level check
+        return text
     changed = True
     while changed:
         changed = False
@@ -141,8 +146,8 @@ def name_key(name: str) -> str:
 
 def registration_key(number: str) -> str:
     """Registration numbers compare on letters and digits only: "HRB 12345" == "hrb-12345"."""
-    folded = unicodedata.normalize("NFKC", number).upper()
-    return "".join(ch for ch in folded if ch.isalnum())
+    folded = (number if number.isascii() else unicodedata.normalize("NFKC", number)).upper()
+    return "".join(filter(str.isalnum, folded))
 
 
 def looks_like_registration_number(text: str) -> bool:

@@ -176,3 +176,39 @@ def test_country_risk_import(cli_env, db, tmp_path):
     assert "line 5: rating: 12 is outside 1–9" in result.output
     db.expire_all()
     assert db.get(CountryRisk, "RU").rating == 8 and db.get(CountryRisk, "DE").rating == 1
+
+
+def _registry(db) -> list[tuple]:
+    db.expire_all()
+    buyers = db.execute(select(Buyer.source, Buyer.source_id, Buyer.legal_name, Buyer.aliases,
+                               Buyer.country, Buyer.status).order_by(Buyer.source_id)).all()
+    names = db.execute(select(Buyer.source_id, BuyerName.kind, BuyerName.name_key)
+                       .join(Buyer, Buyer.id == BuyerName.buyer_id)
+                       .order_by(Buyer.source_id, BuyerName.kind, BuyerName.name_key)).all()
+    return [tuple(row) for row in buyers] + [tuple(row) for row in names]
+
+
+def test_parsing_in_a_second_process_interrupted_and_resumed_gives_the_same_registry(
+        cli_env, db, tmp_path):
+    rows = [good_row(number, aliases=f"Alias {number}|Other {number}") for number in range(1, 15)]
+    rows[4] = good_row(5, country="Atlantis")  # line 6: rejected in the worker, reported here
+    rows.append(good_row(3, name="Renamed Three GmbH"))  # the same key later in the file
+    path = write_csv(tmp_path / "p.csv", rows)
+    rejected: list[tuple[int, str]] = []
+
+    first = import_buyers(db, path, batch_rows=4, stop_after_batches=2, parallel=True,
+                          on_reject=lambda line, reason: rejected.append((line, reason)))
+    assert (first.accepted, first.rejected, first.batches) == (7, 1, 2)
+    assert Checkpoint(path).load()["line"] == 9
+    second = import_buyers(db, path, batch_rows=4, parallel=True,
+                           on_reject=lambda line, reason: rejected.append((line, reason)))
+    assert (second.started_at_line, second.accepted, second.rejected) == (9, 14, 1)
+    assert [line for line, _ in rejected] == [6]
+    in_parallel = _registry(db)
+
+    db.execute(BuyerName.__table__.delete())
+    db.execute(Buyer.__table__.delete())
+    db.commit()
+    import_buyers(db, path, batch_rows=100, parallel=False)
+    assert _registry(db) == in_parallel
+    assert ("crm", "B3", "Renamed Three GmbH") in {row[:3] for row in in_parallel}

@@ -290,27 +290,29 @@ def write_stored(connection: Connection, rows: list[Stored], now: datetime) -> i
     SQLite gets one executemany of INSERT ... ON CONFLICT (its driver loops in C).
     Only these two dialects are supported (the search indexes exist only for them).
     """
-    unique: dict[tuple[str, str], Stored] = {}
-    for row in rows:  # one key twice in a batch: the later row wins (ON CONFLICT needs this)
-        unique[(row[0][0], row[0][1])] = row
+    if connection.dialect.name == "postgresql":
+        return write_copy_text(connection, copy_text(rows), now)
+    unique = _latest(rows)
     if not unique:
         return 0
     # Only buyers that existed before have names to delete: a first load skips the DELETE.
-    if connection.dialect.name == "postgresql":
-        ids, updated = _upsert_postgres(connection, unique, now)
-    else:
-        ids, updated = _upsert_sqlite(connection, unique, now)
+    ids, updated = _upsert_sqlite(connection, unique, now)
     country = STORED_COLUMNS.index("country")
     names = [
         (ids[key], kind, name, name[::-1], values[country])
         for key, (values, row_names) in unique.items()
         for name, kind in row_names
     ]
-    _replace_names(connection, updated, names)
+    _replace_names_sqlite(connection, updated, names)
     return len(unique)
 
 
 Upserted = tuple[dict[tuple[str, str], int], list[int]]  # ids by key; ids that existed
+
+
+def _latest(rows: list[Stored]) -> dict[tuple[str, str], Stored]:
+    """One row per (source, source id): the later row wins (ON CONFLICT needs this)."""
+    return {(row[0][0], row[0][1]): row for row in rows}
 
 
 def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], Stored],
@@ -358,45 +360,87 @@ def _replace_names_sqlite(connection: Connection, buyer_ids: list[int],
         "SELECT id, name_key FROM buyer_names WHERE id > ?", (before,))
 
 
+# --- PostgreSQL: COPY text made where the batch was cleaned ----------------------------------
+
+@dataclass
+class CopyText:
+    """A batch as COPY text: buyers, and their names keyed by (source, source id) because the
+    buyer ids are not known yet. Made in the parsing process, so that the writer sends two
+    strings instead of unpickling and re-encoding a million Python objects per 100k rows."""
+
+    rows: int
+    buyers: str
+    names: str
+
+
+NAME_STAGING_COLUMNS = ("source", "source_id", "kind", "name_key", "name_rev", "country")
+# COPY's text format: backslash escapes for the characters that separate values and rows.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def copy_text(rows: list[Stored]) -> CopyText:
+    unique = _latest(rows)
+    country = STORED_COLUMNS.index("country")
+    buyers, names = [], []
+    for (source, source_id), (values, row_names) in unique.items():
+        buyers.append("\t".join(map(_copy_value, values)))
+        prefix = f"{_copy_value(source)}\t{_copy_value(source_id)}\t"
+        suffix = f"\t{values[country]}"
+        for name, kind in row_names:
+            key = _copy_value(name)
+            names.append(f"{prefix}{kind}\t{key}\t{_copy_value(name[::-1])}{suffix}")
+    return CopyText(len(unique), "".join(line + "\n" for line in buyers),
+                    "".join(line + "\n" for line in names))
+
+
 _STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS buyers_staging ON COMMIT DELETE ROWS AS "
-    f"SELECT {', '.join(BUYER_COLUMNS)} FROM buyers WITH NO DATA"
+    f"SELECT {', '.join(BUYER_COLUMNS)} FROM buyers WITH NO DATA",
+    "CREATE TEMP TABLE IF NOT EXISTS buyer_names_staging ON COMMIT DELETE ROWS AS "
+    "SELECT b.source, b.source_id, n.kind, n.name_key, n.name_rev, n.country "
+    "FROM buyers b JOIN buyer_names n ON false WITH NO DATA",
 )
 
 
-def _upsert_postgres(connection: Connection, unique: dict[tuple[str, str], Stored],
-                     now: datetime) -> Upserted:
+def write_copy_text(connection: Connection, batch: CopyText, now: datetime) -> int:
+    """Both COPYs into staging tables, then the work in three statements on the server: the
+    upsert, deleting the old names of buyers that existed (xmax is set on a row the upsert
+    updated, 0 on one it inserted), and the new names joined to their buyers' ids."""
+    if not batch.rows:
+        return 0
     columns = ", ".join(BUYER_COLUMNS)
     stored_columns = ", ".join(STORED_COLUMNS)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in UPDATED_COLUMNS)
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:
-        cursor.execute(_STAGING)
-        cursor.execute("TRUNCATE buyers_staging")
+        for statement in _STAGING:
+            cursor.execute(statement)
+        # Empty already after a commit; not when two batches share a transaction.
+        cursor.execute("TRUNCATE buyers_staging, buyer_names_staging")
         with cursor.copy(f"COPY buyers_staging ({stored_columns}) FROM STDIN") as copy:
-            for values, _ in unique.values():
-                copy.write_row(values)
-        cursor.execute(f"INSERT INTO buyers ({columns}) SELECT {stored_columns}, %s "
-                       f"FROM buyers_staging ON CONFLICT (source, source_id) DO UPDATE SET "
-                       f"{updates} RETURNING id, source, source_id, xmax <> 0", (now,))
-        # xmax is 0 on a row this statement inserted, set on one it updated.
-        rows = cursor.fetchall()
-    return ({(source, source_id): buyer_id for buyer_id, source, source_id, _ in rows},
-            [buyer_id for buyer_id, _, _, existed in rows if existed])
-
-
-def _replace_names(connection: Connection, buyer_ids: list[int],
-                   names: list[tuple[Any, ...]]) -> None:
-    if connection.dialect.name != "postgresql":
-        _replace_names_sqlite(connection, buyer_ids, names)
-        return
-    driver = connection.connection.driver_connection
-    with driver.cursor() as cursor:
-        if buyer_ids:
-            cursor.execute("DELETE FROM buyer_names WHERE buyer_id = ANY(%s)", (buyer_ids,))
-        with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
-            for name in names:
-                copy.write_row(name)
+            copy.write(batch.buyers)
+        with cursor.copy(f"COPY buyer_names_staging ({', '.join(NAME_STAGING_COLUMNS)}) "
+                         "FROM STDIN") as copy:
+            copy.write(batch.names)
+        cursor.execute(
+            f"WITH upserted AS (INSERT INTO buyers ({columns}) SELECT {stored_columns}, %s "
+            f"FROM buyers_staging ON CONFLICT (source, source_id) DO UPDATE SET {updates} "
+            "RETURNING id, xmax <> 0 AS existed) "
+            "DELETE FROM buyer_names WHERE buyer_id IN "
+            "(SELECT id FROM upserted WHERE existed)", (now,))
+        cursor.execute(
+            f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) "
+            "SELECT b.id, n.kind, n.name_key, n.name_rev, n.country FROM buyer_names_staging n "
+            "JOIN buyers b ON b.source = n.source AND b.source_id = n.source_id")
+    return batch.rows
 
 
 def upsert_country_risks(session: Session, rows: list[dict[str, Any]]) -> int:
@@ -511,12 +555,27 @@ def clean_chunk(items: list[tuple[int, Raw]], source: str, now: datetime
     return cleaned
 
 
-def clean_chunk_stored(items: list[tuple[int, Raw]], source: str, now: datetime
-                       ) -> list[tuple[int, Stored | str]]:
-    """``clean_chunk`` with each accepted row in its stored form: what the parsing process
-    returns (tuples of plain values pickle far faster than dicts of dates)."""
-    return [(line, row if isinstance(row, str) else stored(row))
-            for line, row in clean_chunk(items, source, now)]
+Payload = list[Stored] | CopyText  # a batch ready for write_batch
+
+
+def clean_chunk_stored(items: list[tuple[int, Raw]], source: str, now: datetime,
+                       as_copy_text: bool) -> tuple[list[tuple[int, str]], Payload]:
+    """``clean_chunk`` → (rejections: line and reason, the accepted rows ready to write):
+    what the parsing process returns, as COPY text for PostgreSQL."""
+    rejected: list[tuple[int, str]] = []
+    accepted: list[Stored] = []
+    for line, row in clean_chunk(items, source, now):
+        if isinstance(row, str):
+            rejected.append((line, row))
+        else:
+            accepted.append(stored(row))
+    return rejected, copy_text(accepted) if as_copy_text else accepted
+
+
+def write_batch(connection: Connection, payload: Payload, now: datetime) -> int:
+    if isinstance(payload, CopyText):
+        return write_copy_text(connection, payload, now)
+    return write_stored(connection, payload, now)
 
 
 # --- the checkpoint --------------------------------------------------------------------------
@@ -572,19 +631,20 @@ def _chunks(path: Path, offset: int, line: int, size: int) -> Iterator[_Chunk]:
     yield _Chunk(items, end_line, path.stat().st_size)
 
 
-Cleaned = tuple[int, int, list[tuple[int, Stored | str]]]  # end line, end offset, rows
+Cleaned = tuple[int, int, tuple[list[tuple[int, str]], Payload]]  # end line, end offset
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024  # smaller files: starting a process costs more
 READ_AHEAD = 2  # chunks cleaned ahead of the writer: bounded memory, no waiting
 
 
-def _cleaned_in_process(chunks: Iterator[_Chunk], source: str, now: datetime
-                        ) -> Iterator[Cleaned]:
+def _cleaned_in_process(chunks: Iterator[_Chunk], source: str, now: datetime,
+                        as_copy_text: bool) -> Iterator[Cleaned]:
     for chunk in chunks:
-        yield chunk.end_line, chunk.end_offset, clean_chunk_stored(chunk.items, source, now)
+        yield (chunk.end_line, chunk.end_offset,
+               clean_chunk_stored(chunk.items, source, now, as_copy_text))
 
 
-def _cleaned_in_parallel(chunks: Iterator[_Chunk], source: str, now: datetime
-                         ) -> Iterator[Cleaned]:
+def _cleaned_in_parallel(chunks: Iterator[_Chunk], source: str, now: datetime,
+                         as_copy_text: bool) -> Iterator[Cleaned]:
     """Decoding and validating in a second process while this one writes: on two cores the
     Python work of a batch and the database work of the previous one overlap. Chunks come
     back in file order, so checkpoints and rejections are the same as in one process."""
@@ -592,7 +652,8 @@ def _cleaned_in_parallel(chunks: Iterator[_Chunk], source: str, now: datetime
     pending: deque[tuple[_Chunk, Future]] = deque()
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(clean_chunk_stored, chunk.items, source, now)))
+            pending.append((chunk, pool.submit(clean_chunk_stored, chunk.items, source, now,
+                                                  as_copy_text)))
             chunk.items = []  # the worker has its copy
             while len(pending) > READ_AHEAD:
                 done, future = pending.popleft()
@@ -626,20 +687,17 @@ def import_buyers(session: Session, path: Path, *, source: str = "import",
     prepare_bulk_load(session)
     now = datetime.now(UTC)
     cleaner = _cleaned_in_parallel if parallel else _cleaned_in_process
-    cleaned = cleaner(_chunks(path, offset, line, batch_rows), source, now)
+    as_copy_text = session.get_bind().dialect.name == "postgresql"
+    cleaned = cleaner(_chunks(path, offset, line, batch_rows), source, now, as_copy_text)
     with closing(cleaned):
-        for end_line, end_offset, rows in cleaned:
-            batch = []
-            for line_number, row in rows:
-                if not isinstance(row, str):
-                    batch.append(row)
-                    continue
+        for end_line, end_offset, (rejected, payload) in cleaned:
+            for line_number, row in rejected:
                 report.rejected += 1
                 if len(report.rejections) < 100:
                     report.rejections.append((line_number, row))
                 if on_reject:
                     on_reject(line_number, row)
-            report.accepted += write_stored(session.connection(), batch, now)
+            report.accepted += write_batch(session.connection(), payload, now)
             session.commit()
             report.batches += 1
             report.last_line = end_line

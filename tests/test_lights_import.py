@@ -212,3 +212,23 @@ def test_parsing_in_a_second_process_interrupted_and_resumed_gives_the_same_regi
     import_buyers(db, path, batch_rows=100, parallel=False)
     assert _registry(db) == in_parallel
     assert ("crm", "B3", "Renamed Three GmbH") in {row[:3] for row in in_parallel}
+
+
+def test_tabs_newlines_and_backslashes_survive_the_bulk_load(cli_env, db, tmp_path):
+    """PostgreSQL loads through COPY text, which escapes these characters."""
+    address = "Hafenstraße 1\tHof 2\nC:\\Lager\r\\N"
+    row = {"source_id": "T1", "name": "Back\\slash\tTrading GmbH", "country": "DE",
+           "address": address, "aliases": ["Tab\tAlias"], "industry": "\\N"}
+    path = tmp_path / "tricky.jsonl"
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    report = import_buyers(db, path)
+
+    assert (report.accepted, report.rejected) == (1, 0)
+    db.expire_all()
+    buyer = db.scalar(select(Buyer).where(Buyer.source_id == "T1"))
+    assert (buyer.legal_name, buyer.address, buyer.industry) == (
+        "Back\\slash\tTrading GmbH", address, "\\N")
+    assert buyer.aliases == ["Tab\tAlias"]
+    keys = set(db.scalars(select(BuyerName.name_key).where(BuyerName.buyer_id == buyer.id)))
+    assert keys == {"back slash trading", "tab alias"}

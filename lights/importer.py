@@ -386,17 +386,27 @@ def _copy_value(value: Any) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
+def _copy_line(values: StoredRow) -> str:
+    """One row of COPY text. Values rarely hold a tab, a line break or a backslash: the row is
+    joined as it is and escaped value by value only when the counts show that one does."""
+    line = "\t".join(["\\N" if value is None else "t" if value is True else "f"
+                      if value is False else str(value) for value in values])
+    if (line.count("\t") == len(values) - 1 and line.count("\\") == values.count(None)
+            and "\n" not in line and "\r" not in line):
+        return line
+    return "\t".join(map(_copy_value, values))
+
+
 def copy_text(rows: list[Stored]) -> CopyText:
     unique = _latest(rows)
     country = STORED_COLUMNS.index("country")
     buyers, names = [], []
     for (source, source_id), (values, row_names) in unique.items():
-        buyers.append("\t".join(map(_copy_value, values)))
+        buyers.append(_copy_line(values))
         prefix = f"{_copy_value(source)}\t{_copy_value(source_id)}\t"
         suffix = f"\t{values[country]}"
-        for name, kind in row_names:
-            key = _copy_value(name)
-            names.append(f"{prefix}{kind}\t{key}\t{_copy_value(name[::-1])}{suffix}")
+        for name, kind in row_names:  # keys need no escaping: fold turned those into spaces
+            names.append(f"{prefix}{kind}\t{name}\t{name[::-1]}{suffix}")
     return CopyText(len(unique), "".join(line + "\n" for line in buyers),
                     "".join(line + "\n" for line in names))
 

@@ -3,8 +3,11 @@
 - Every row is validated; a bad row is rejected with its line number and the reason
   (``Rejected``), never dropped silently.
 - Rows go to the database in batches, one multi-row ``INSERT ... ON CONFLICT DO UPDATE`` per
-  batch (SQLite and PostgreSQL), names replaced by one DELETE and one multi-row INSERT. No
-  row-by-row ORM: millions of rows must load at tens of thousands per second.
+  batch (SQLite and PostgreSQL), names replaced by one DELETE (of buyers that existed) and one
+  multi-row INSERT. No row-by-row ORM: millions of rows must load at tens of thousands per
+  second.
+- Big files are decoded and validated in a second process that runs ahead of the writer and
+  returns each batch ready to write (PostgreSQL: as COPY text), in file order.
 - After each committed batch a checkpoint (byte offset, line, counts) is written beside the
   file; a second run of the same file resumes there. The upsert makes a batch that ran twice
   harmless.

@@ -696,54 +696,6 @@ def _cleaned_in_parallel(chunks: Iterator[_Chunk], source: str, now: datetime,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-class _DurableCheckpoints:
-    """Saves a batch's checkpoint only once the database cannot lose that batch.
-
-    PostgreSQL commits the import's batches asynchronously (``synchronous_commit = off``:
-    the commit returns before its WAL is flushed; no risk of corruption, but a server crash
-    can lose the last fraction of a second). A checkpoint that claimed such a batch would
-    make a restart skip rows the database lost, so each batch waits here, with the WAL
-    position after its commit, until ``pg_current_wal_flush_lsn()`` has passed it (the WAL
-    writer flushes within a few hundred ms: the checkpoint lags a batch or two, and a restart
-    redoes those, which the upsert makes harmless). SQLite commits synchronously here."""
-
-    def __init__(self, session: Session, checkpoint: Checkpoint) -> None:
-        self.session, self.checkpoint = session, checkpoint
-        self.asynchronous = session.get_bind().dialect.name == "postgresql"
-        self.waiting: deque[tuple[int, int, int, int, int]] = deque()
-
-    def begin_batch(self) -> None:
-        if self.asynchronous:  # this transaction only; the pooled connection keeps its default
-            self.session.execute(text("SET LOCAL synchronous_commit = off"))
-
-    def committed(self, offset: int, line: int, report: ImportReport) -> None:
-        if not self.asynchronous:
-            self.checkpoint.save(offset, line, report)
-            return
-        written, flushed = self.session.execute(text(
-            "SELECT pg_current_wal_insert_lsn() - '0/0', pg_current_wal_flush_lsn() - '0/0'"
-        )).one()
-        self.waiting.append((int(written), offset, line, report.accepted, report.rejected))
-        self._save_flushed(int(flushed))
-
-    def flush(self) -> None:
-        """Every batch so far made durable (a transaction with an id committed synchronously
-        flushes the WAL up to its own commit record), and its checkpoint saved."""
-        if not self.waiting:
-            return
-        self.session.execute(text("SELECT pg_current_xact_id()"))
-        self.session.commit()
-        self._save_flushed(self.waiting[-1][0])
-
-    def _save_flushed(self, flushed: int) -> None:
-        latest = None
-        while self.waiting and self.waiting[0][0] <= flushed:
-            latest = self.waiting.popleft()
-        if latest is not None:
-            _, offset, line, accepted, rejected = latest
-            self.checkpoint.save(offset, line, ImportReport(accepted=accepted, rejected=rejected))
-
-
 def import_buyers(session: Session, path: Path, *, source: str = "import",
                   batch_rows: int = BATCH_ROWS, resume: bool = True,
                   progress: Progress | None = None, on_reject: OnReject | None = None,
@@ -764,7 +716,6 @@ def import_buyers(session: Session, path: Path, *, source: str = "import",
         parallel = (os.cpu_count() or 1) > 1 and \
             checkpoint.identity["size"] - offset >= PARALLEL_FROM_BYTES
     prepare_bulk_load(session)
-    durable = _DurableCheckpoints(session, checkpoint)
     now = datetime.now(UTC)
     cleaner = _cleaned_in_parallel if parallel else _cleaned_in_process
     as_copy_text = session.get_bind().dialect.name == "postgresql"
@@ -780,19 +731,16 @@ def import_buyers(session: Session, path: Path, *, source: str = "import",
                     report.rejections.append((line_number, row))
                 if on_reject:
                     on_reject(line_number, row)
-            durable.begin_batch()
             report.accepted += write_batch(session.connection(), payload, now)
             session.commit()
             report.batches += 1
             report.last_line = end_line
-            durable.committed(end_offset, end_line, report)
+            checkpoint.save(end_offset, end_line, report)
             if progress:
                 progress(end_offset - reported_offset)
             reported_offset = end_offset
             if stop_after_batches is not None and report.batches >= stop_after_batches:
-                durable.flush()
                 return report
-    durable.flush()  # before the checkpoint goes: nothing may be lost after that
     checkpoint.finish()
     settle_indexes(session)
     return report

@@ -47,7 +47,8 @@ def test_follow_through_a_scene_then_scan_then_talk(live_server, db):
     assert "湖南分公司" in reply["content"]
     clicked = send(live_server, "o-sb", "click", key="LOANS").json()["reply"]
     assert "信保贷" in clicked["content"]
-    stored = db.scalars(select(InboundMessage.event).where(InboundMessage.openid == "o-sb"))
+    stored = db.scalars(select(InboundMessage.event).where(InboundMessage.openid == "o-sb")
+                        .order_by(InboundMessage.id))
     assert list(stored) == ["subscribe_scan", "scan", None, "click"]
 
 

@@ -111,6 +111,7 @@ def clean_state(app: Flask) -> Iterator[None]:
         _dispose(_extra_apps.pop())
     services: Services = app.extensions[EXTENSION_KEY]
     services.jobs.drain()
+    services.db.remove()  # the test's session (and any read snapshot it held) ends with it
     for redis_key in services.redis.text.scan_iter(f"{KEY_PREFIX}*", count=1000):
         services.redis.text.delete(redis_key)
     with services.db.engine.begin() as connection:

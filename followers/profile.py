@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from core.countries import display_name, find_country
-from core.models import Follower
 
 # Province-level divisions (short name, full name). Municipalities are their own city.
 PROVINCES: tuple[tuple[str, str], ...] = (
@@ -88,6 +87,3 @@ def parse_markets(text: str) -> list[str]:
 def market_names(codes: list[str] | None) -> str:
     return "、".join(display_name(code) for code in codes or [])
 
-
-def is_complete(follower: Follower) -> bool:
-    return bool(follower.company_name and follower.province and follower.export_markets)

@@ -126,12 +126,6 @@ def revoke(session: Session, session_id: str | None, now: datetime) -> None:
         row.revoked_at = now
 
 
-def session_key_of(session: Session, session_id: str) -> str | None:
-    """For server-side use only (decrypting data the mini-program sends)."""
-    row = session.get(ApiSession, session_id)
-    return row.session_key if row else None
-
-
 def _issue(sign: Signer, row: ApiSession, principal: Principal) -> IssuedToken:
     token = sign.sign({"sid": row.id}, row.expires_at)
     return IssuedToken(token=token, expires_at=row.expires_at, session_id=row.id,

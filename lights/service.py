@@ -97,10 +97,6 @@ class Lookup:
     found: LightResult | None = None
     candidates: tuple[BuyerView, ...] = field(default_factory=tuple)
 
-    @property
-    def is_empty(self) -> bool:
-        return self.found is None and not self.candidates
-
 
 def _country_rating(session: Session, country: str) -> CountryRating | None:
     row = session.get(CountryRisk, country)

@@ -86,6 +86,7 @@ def _sign_in(openid: str) -> None:
 
 
 def _failed(reason: str, status: int, next_path: str = "/h5/me") -> tuple[str, int]:
+    """The failure page; ``reason`` is a code, the sentence lives in the template."""
     return render_template("pages/h5_signin_failed.html", reason=reason,
                            retry_url=url_for("h5.signin", next=next_path)), status
 
@@ -108,17 +109,16 @@ def oauth_callback() -> Response | tuple[str, int]:
     if not isinstance(expected, dict) or not secrets.compare_digest(
         str(expected.get("state", "")), request.args.get("state", "")
     ):
-        return _failed("登录请求已失效，请重新打开页面。", 400)
+        return _failed("stale_request", 400)
     next_path = safe_next_path(expected.get("next"))
     if not code:  # the user declined, or WeChat sent no code
-        return _failed("未获得微信授权。", 400, next_path)
+        return _failed("no_consent", 400, next_path)
     services = current()
     try:
         openid = oauth_openid(services.settings.wechat, identity_settings(), code)
     except SnsError as error:
         status = 400 if error.is_bad_code else 502
-        return _failed("微信授权码无效或已过期，请重试。" if status == 400
-                       else "微信服务暂时不可用，请稍后重试。", status, next_path)
+        return _failed("bad_code" if status == 400 else "wechat_down", status, next_path)
     _sign_in(openid)
     return redirect(next_path)
 
@@ -130,9 +130,9 @@ def enter() -> Response | tuple[str, int]:
         openid, next_path = read_link(current().settings.secret_key, request.args.get("t", ""),
                                       current().clock())
     except TokenExpired:
-        return _failed("链接已过期，请在公众号里重新获取。", 410)
+        return _failed("link_expired", 410)
     except IdentityError:
-        return _failed("链接无效，请在公众号里重新获取。", 400)
+        return _failed("link_invalid", 400)
     _sign_in(openid)
     return redirect(next_path)
 

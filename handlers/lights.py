@@ -3,30 +3,29 @@
 ```mermaid
 stateDiagram-v2
     [*] --> NAME: menu LIGHT_LOOKUP / 查询 / 红绿灯
-    NAME --> [*]: one buyer (light + text; the picture follows) or no data
+    NAME --> [*]: one buyer (the picture, the text follows) or no data
     NAME --> PICK: several candidates (numbered list)
     [*] --> PICK: 查询 NAME with several candidates
-    PICK --> [*]: a number from the list (light + text; the picture follows)
+    PICK --> [*]: a number from the list (the picture, the text follows)
     NAME --> NAME: empty or too long (hint)
     PICK --> PICK: not a number on the list (hint)
     note right of PICK: 取消 ends anywhere; 帮助 repeats the list
 ```
 
-A found buyer outside a conversation gets the picture as the passive reply and the text as a
-customer-service message; when the picture is not uploaded yet and the upload is slower than
-``[lights] upload_budget_seconds``, the text is the passive reply and a job sends the picture.
-Inside a conversation the core replies with text only, so the picture always follows there.
+A found buyer (by 查询 NAME, in the lookup conversation or picked from the list) gets the
+picture as the passive reply and the text as a customer-service message; when the picture is
+not uploaded yet and the upload is slower than ``[lights] upload_budget_seconds``, the text is
+the passive reply and a job sends the picture.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import requests
-from itsdangerous import URLSafeTimedSerializer
 from wechatpy.exceptions import WeChatException
 from wechatpy.messages import BaseMessage
 
@@ -51,11 +50,11 @@ from lights.service import (
     record_lookup,
 )
 from menus import keys, synonyms
+from web.lights import verdict_url
 from wechat.media import MediaCache, UploadTooSlow
 
 log = logging.getLogger(__name__)
 
-PAGE_SALT = "lights-verdict-page"
 PICTURE_SENT_SECONDS = 24 * 3600
 MIN_QUERY_CHARS = 2
 FILLER_WORDS = frozenset({"一下", "一下吧", "买家", "买方", "怎么用", "说明", "功能"})
@@ -75,21 +74,6 @@ def _setting(services: Services, name: str, default: Any) -> Any:
 
 def _quota(ctx: Ctx) -> DailyQuota:
     return DailyQuota(ctx.services.redis.text, int(_setting(ctx.services, "daily_quota", 30)))
-
-
-# --- the H5 page link --------------------------------------------------------------------------
-
-def _serializer(services: Services) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(services.settings.secret_key, salt=PAGE_SALT)
-
-
-def page_url(services: Services, buyer_id: int) -> str:
-    token = _serializer(services).dumps({"b": buyer_id})
-    return f"{services.settings.public_url}/lights/v/{token}"
-
-
-def page_max_age(services: Services) -> timedelta:
-    return timedelta(days=int(_setting(services, "page_link_days", 30)))
 
 
 # --- the picture -------------------------------------------------------------------------------
@@ -154,7 +138,7 @@ def _found_reply(ctx: Ctx, result: LightResult, marker: str) -> Reply:
 
 def _verdict_text(ctx: Ctx, result: LightResult) -> str:
     return ctx.render("lights/verdict.j2", result=result, buyer=result.buyer,
-                      verdict=result.verdict, url=page_url(ctx.services, result.buyer.id))
+                      verdict=result.verdict, url=verdict_url(ctx.services, result.buyer.id))
 
 
 def _candidates_text(ctx: Ctx, data: dict[str, Any]) -> str:

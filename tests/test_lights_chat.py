@@ -221,3 +221,14 @@ def test_the_verdict_page_opens_from_the_link_and_refuses_a_forged_one(wechat: W
     assert "Siemens AG" in body and "绿灯" in body and "上市公司或国际知名的大集团大公司" in body
 
     assert client.get(link[:-3] + "xyz").status_code == 404
+
+
+def test_the_verdict_link_expires(wechat: WeChat, db, client, emulator, services, monkeypatch):
+    add_buyers(db, {"name": "Siemens AG", "well_known": True})
+    wechat.send(wechat.sim.text("o-old-link", "查询 Siemens AG"))
+    content = custom_messages(emulator, "o-old-link", "text")[0]["text"]["content"]
+    link = re.search(r'href="[^"]*(/lights/v/[^"]+)"', content).group(1)
+    assert client.get(link).status_code == 200
+    later = services.clock() + timedelta(days=31)  # [lights] page_link_days = 30
+    monkeypatch.setattr(services, "clock", lambda: later)
+    assert client.get(link).status_code == 404

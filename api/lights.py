@@ -111,8 +111,7 @@ def search_buyers(args: dict[str, Any]) -> dict[str, Any]:
         return {"items": [], "country": country, "best_id": None}
     services = current()
     principal = require_principal()
-    quota = DailyQuota(services.redis.text,
-                       int(services.settings.section("lights").get("daily_quota", 30)))
+    quota = DailyQuota.configured(services.redis.text, services.settings.section("lights"))
     if principal.is_follower and not quota.take(str(principal.openid),
                                                 china_today(services.clock())):
         raise RateLimited(f"今天的红绿灯查询次数（{quota.limit} 次）已用完，明天再查")

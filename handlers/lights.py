@@ -73,7 +73,7 @@ def _setting(services: Services, name: str, default: Any) -> Any:
 
 
 def _quota(ctx: Ctx) -> DailyQuota:
-    return DailyQuota(ctx.services.redis.text, int(_setting(ctx.services, "daily_quota", 30)))
+    return DailyQuota.configured(ctx.services.redis.text, ctx.settings.section("lights"))
 
 
 # --- the picture -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
@@ -149,12 +150,20 @@ def recent_lookups(session: Session, openid: str, limit: int = 20) -> list[Buyer
     return list(session.scalars(statement))
 
 
+DEFAULT_DAILY_QUOTA = 30
+
+
 class DailyQuota:
     """Lookups per follower per day (Beijing time), counted in Redis across processes."""
 
     def __init__(self, client: redis.Redis, limit: int) -> None:
         self.redis = client
         self.limit = limit
+
+    @classmethod
+    def configured(cls, client: redis.Redis, lights_settings: dict[str, Any]) -> DailyQuota:
+        """The quota of config.toml's ``[lights] daily_quota`` (the chat and the API share it)."""
+        return cls(client, int(lights_settings.get("daily_quota", DEFAULT_DAILY_QUOTA)))
 
     def _key(self, openid: str, day: date) -> str:
         return key("lights", "quota", openid, day.isoformat())

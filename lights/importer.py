@@ -6,11 +6,11 @@
   batch (SQLite and PostgreSQL), names replaced by one DELETE (of buyers that existed) and one
   multi-row INSERT. No row-by-row ORM: millions of rows must load at tens of thousands per
   second.
-- Big files are decoded and validated in a second process that runs ahead of the writer and
-  returns each batch ready to write (PostgreSQL: as COPY text), in file order.
-- After each committed batch a checkpoint (byte offset, line, counts) is written beside the
-  file; a second run of the same file resumes there. The upsert makes a batch that ran twice
-  harmless.
+- Big files are read, decoded and validated in a second process that runs ahead of the writer
+  and sends each batch ready to write (PostgreSQL: as COPY text), in file order.
+- Each batch commits with its checkpoint (byte offset, line, counts) in ``buyer_imports``; a
+  second run of the same file resumes there (``lights.import_runs``, which also sets the
+  indexes aside during a first load on PostgreSQL).
 
 Fields (CSV header or JSON keys): source, source_id, name, aliases, original_name, country,
 registration_number, address, industry, founded, status, well_known (or listed),
@@ -24,23 +24,24 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import json
 import multiprocessing
 import os
-from collections import deque
+import queue
+import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.countries import country_by_code, find_country
+from lights import import_runs
 from lights.models import CountryRisk
 from lights.normalize import name_key, registration_key
 from lights.records import EVENT_KINDS, SEVERITIES, STATUSES
@@ -162,7 +163,7 @@ def _list(value: Any) -> list[Any]:
     text = str(value).strip()
     if text.startswith("["):
         try:
-            loaded = json.loads(text)
+            loaded = orjson.loads(text)
         except ValueError:
             raise Rejected(f"not valid JSON: {text[:40]!r}") from None
         return loaded if isinstance(loaded, list) else [loaded]
@@ -260,7 +261,7 @@ Stored = tuple[StoredRow, list[tuple[str, str]]]
 
 
 def _json(value: list[Any]) -> str:
-    return json.dumps(value, ensure_ascii=False) if value else "[]"
+    return orjson.dumps(value).decode() if value else "[]"
 
 
 def stored(row: dict[str, Any]) -> Stored:
@@ -425,9 +426,12 @@ _STAGING = (
 
 
 def write_copy_text(connection: Connection, batch: CopyText, now: datetime) -> int:
-    """Both COPYs into staging tables, then the work in three statements on the server: the
-    upsert, deleting the old names of buyers that existed (xmax is set on a row the upsert
-    updated, 0 on one it inserted), and the new names joined to their buyers' ids."""
+    """Both COPYs into staging tables, then one statement on the server: the upsert, which
+    returns each buyer's id and whether it existed (xmax is set on a row the upsert updated,
+    0 on one it inserted); the old names of buyers that existed deleted; the new names
+    inserted with their buyers' ids, joined on the batch's own rows (not on the whole
+    registry). The deletion and the insertion see the table as it was before the statement,
+    so they never touch each other's rows."""
     if not batch.rows:
         return 0
     columns = ", ".join(BUYER_COLUMNS)
@@ -447,13 +451,12 @@ def write_copy_text(connection: Connection, batch: CopyText, now: datetime) -> i
         cursor.execute(
             f"WITH upserted AS (INSERT INTO buyers ({columns}) SELECT {stored_columns}, %s "
             f"FROM buyers_staging ON CONFLICT (source, source_id) DO UPDATE SET {updates} "
-            "RETURNING id, xmax <> 0 AS existed) "
-            "DELETE FROM buyer_names WHERE buyer_id IN "
-            "(SELECT id FROM upserted WHERE existed)", (now,))
-        cursor.execute(
+            "RETURNING id, source, source_id, xmax <> 0 AS existed), "
+            "old_names AS (DELETE FROM buyer_names WHERE buyer_id IN "
+            "(SELECT id FROM upserted WHERE existed)) "
             f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) "
-            "SELECT b.id, n.kind, n.name_key, n.name_rev, n.country FROM buyer_names_staging n "
-            "JOIN buyers b ON b.source = n.source AND b.source_id = n.source_id")
+            "SELECT u.id, n.kind, n.name_key, n.name_rev, n.country FROM buyer_names_staging n "
+            "JOIN upserted u ON u.source = n.source AND u.source_id = n.source_id", (now,))
     return batch.rows
 
 
@@ -536,7 +539,7 @@ def decode(raw: Raw) -> dict[str, Any]:
     if isinstance(raw, dict):
         return raw
     try:
-        loaded = json.loads(raw)
+        loaded = orjson.loads(raw)
     except ValueError as error:
         raise Rejected(f"not valid JSON ({error.msg})") from None
     if not isinstance(loaded, dict):
@@ -609,34 +612,6 @@ def write_batch(connection: Connection, payload: Payload, now: datetime) -> int:
     return write_stored(connection, payload, now)
 
 
-# --- the checkpoint --------------------------------------------------------------------------
-
-class Checkpoint:
-    """Where a run got to, beside the file: valid only for the same file (size and mtime)."""
-
-    def __init__(self, path: Path) -> None:
-        self.file = path
-        self.path = path.with_name(path.name + ".checkpoint.json")
-        stat = path.stat()
-        self.identity = {"size": stat.st_size, "mtime": int(stat.st_mtime)}
-
-    def load(self) -> dict[str, Any] | None:
-        if not self.path.exists():
-            return None
-        saved = json.loads(self.path.read_text())
-        return saved if saved.get("identity") == self.identity else None
-
-    def save(self, offset: int, line: int, report: ImportReport) -> None:
-        data = {"identity": self.identity, "offset": offset, "line": line,
-                "accepted": report.accepted, "rejected": report.rejected}
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data))
-        os.replace(temporary, self.path)  # atomic: a crash leaves the old or the new one
-
-    def finish(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
 # --- the import ------------------------------------------------------------------------------
 
 Progress = Callable[[int], None]  # bytes read since the last call
@@ -663,37 +638,77 @@ def _chunks(path: Path, offset: int, line: int, size: int) -> Iterator[_Chunk]:
 
 
 Cleaned = tuple[int, int, tuple[list[tuple[int, str]], Payload]]  # end line, end offset
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the parsing needs to know: picklable, for the parsing process."""
+
+    path: Path
+    offset: int
+    line: int
+    batch_rows: int
+    source: str
+    now: datetime
+    as_copy_text: bool
+
+
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024  # smaller files: starting a process costs more
-READ_AHEAD = 2  # chunks cleaned ahead of the writer: bounded memory, no waiting
+READ_AHEAD = 2  # batches cleaned ahead of the writer: bounded memory, no waiting
+WORKER_POLL_SECONDS = 1.0
 
 
-def _cleaned_in_process(chunks: Iterator[_Chunk], source: str, now: datetime,
-                        as_copy_text: bool) -> Iterator[Cleaned]:
-    for chunk in chunks:
+def _cleaned_in_process(reading: _Reading) -> Iterator[Cleaned]:
+    for chunk in _chunks(reading.path, reading.offset, reading.line, reading.batch_rows):
         yield (chunk.end_line, chunk.end_offset,
-               clean_chunk_stored(chunk.items, source, now, as_copy_text))
+               clean_chunk_stored(chunk.items, reading.source, reading.now,
+                                  reading.as_copy_text))
 
 
-def _cleaned_in_parallel(chunks: Iterator[_Chunk], source: str, now: datetime,
-                         as_copy_text: bool) -> Iterator[Cleaned]:
-    """Decoding and validating in a second process while this one writes: on two cores the
-    Python work of a batch and the database work of the previous one overlap. Chunks come
-    back in file order, so checkpoints and rejections are the same as in one process."""
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    pending: deque[tuple[_Chunk, Future]] = deque()
+class _ParsingFailed(RuntimeError):
+    """The parsing process failed; the message is its traceback."""
+
+
+def _parse_file(reading: _Reading, results: multiprocessing.Queue) -> None:
+    """The parsing process: reads the file itself and sends each batch ready to write, in
+    file order, then None."""
     try:
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(clean_chunk_stored, chunk.items, source, now,
-                                                  as_copy_text)))
-            chunk.items = []  # the worker has its copy
-            while len(pending) > READ_AHEAD:
-                done, future = pending.popleft()
-                yield done.end_line, done.end_offset, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done.end_line, done.end_offset, future.result()
-    finally:  # also when the caller stops early (an error, a simulated crash)
-        pool.shutdown(wait=True, cancel_futures=True)
+        for cleaned in _cleaned_in_process(reading):
+            results.put(cleaned)
+        results.put(None)
+    except BaseException:  # sent to the writer, which raises it there
+        results.put(_ParsingFailed(traceback.format_exc()))
+
+
+def _cleaned_in_parallel(reading: _Reading) -> Iterator[Cleaned]:
+    """Reading, decoding and validating in a second process while this one writes: on two
+    cores the Python work of a batch and the database work of the previous one overlap, and
+    this process touches no raw row. Batches come in file order, so checkpoints and
+    rejections are those of one process."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue(READ_AHEAD)
+    worker = context.Process(target=_parse_file, args=(reading, results), daemon=True,
+                             name="xinbao-import-parser")
+    worker.start()
+    try:
+        while True:
+            try:
+                item = results.get(timeout=WORKER_POLL_SECONDS)
+            except queue.Empty:
+                if not worker.is_alive():
+                    raise _ParsingFailed(f"the parsing process ended ({worker.exitcode})"
+                                         ) from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, _ParsingFailed):
+                raise item
+            yield item
+    finally:  # also when the writer stops early (an error, a simulated crash)
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        results.close()
 
 
 def import_buyers(session: Session, path: Path, *, source: str = "import",
@@ -701,49 +716,49 @@ def import_buyers(session: Session, path: Path, *, source: str = "import",
                   progress: Progress | None = None, on_reject: OnReject | None = None,
                   stop_after_batches: int | None = None,
                   parallel: bool | None = None) -> ImportReport:
-    """Load a CSV or JSON Lines file; resumable. ``stop_after_batches`` simulates a crash.
-    ``parallel``: parse in a second process (default: for big files on more than one core)."""
-    checkpoint = Checkpoint(path)
-    saved = checkpoint.load() if resume else None
-    report = ImportReport()
-    offset = line = 0
-    if saved:
-        offset, line = saved["offset"], saved["line"]
-        report.accepted, report.rejected = saved["accepted"], saved["rejected"]
-        report.started_at_line = line
-    reported_offset = offset
-    if parallel is None:
-        parallel = (os.cpu_count() or 1) > 1 and \
-            checkpoint.identity["size"] - offset >= PARALLEL_FROM_BYTES
+    """Load a CSV or JSON Lines file; resumable (``lights.import_runs``).
+    ``stop_after_batches`` simulates a crash. ``parallel``: parse in a second process
+    (default: for big files on more than one core)."""
     prepare_bulk_load(session)
-    now = datetime.now(UTC)
-    cleaner = _cleaned_in_parallel if parallel else _cleaned_in_process
-    as_copy_text = session.get_bind().dialect.name == "postgresql"
-    cleaned = cleaner(_chunks(path, offset, line, batch_rows), source, now, as_copy_text)
+    run = import_runs.start(session, path, source, resume)
+    report = ImportReport(accepted=run.accepted, rejected=run.rejected,
+                          started_at_line=run.line, last_line=run.line)
+    reading = _Reading(path, run.offset, run.line, batch_rows, source, datetime.now(UTC),
+                       session.get_bind().dialect.name == "postgresql")
+    if parallel is None:
+        parallel = (os.cpu_count() or 1) > 1 and run.size - run.offset >= PARALLEL_FROM_BYTES
+    cleaned = (_cleaned_in_parallel if parallel else _cleaned_in_process)(reading)
+    reported_offset = run.offset
     # Batches arrive as 10^5 fresh tuples each (unpickled, then bound by the driver): the
     # cyclic collector off here too (the importer runs in its own CLI process; a batch's
     # few cycles, if any, wait for the collector to come back on after the import).
     with closing(cleaned), _without_cycle_collector():
         for end_line, end_offset, (rejected, payload) in cleaned:
-            for line_number, row in rejected:
-                report.rejected += 1
-                if len(report.rejections) < 100:
-                    report.rejections.append((line_number, row))
-                if on_reject:
-                    on_reject(line_number, row)
-            report.accepted += write_batch(session.connection(), payload, now)
-            session.commit()
+            _report_rejected(report, rejected, on_reject)
+            report.accepted += write_batch(session.connection(), payload, reading.now)
+            import_runs.record_batch(run, end_offset, end_line, report.accepted,
+                                     report.rejected)
+            session.commit()  # the batch and its checkpoint together
             report.batches += 1
             report.last_line = end_line
-            checkpoint.save(end_offset, end_line, report)
             if progress:
                 progress(end_offset - reported_offset)
             reported_offset = end_offset
             if stop_after_batches is not None and report.batches >= stop_after_batches:
                 return report
-    checkpoint.finish()
+    import_runs.finish(session, run)
     settle_indexes(session)
     return report
+
+
+def _report_rejected(report: ImportReport, rejected: list[tuple[int, str]],
+                     on_reject: OnReject | None) -> None:
+    for line_number, reason in rejected:
+        report.rejected += 1
+        if len(report.rejections) < 100:
+            report.rejections.append((line_number, reason))
+        if on_reject:
+            on_reject(line_number, reason)
 
 
 BULK_CACHE_KIB = 256 * 1024

@@ -9,7 +9,11 @@ Search reads ``buyer_names``: one row per legal name, alias and original-script 
 dialect: an FTS5 trigram table and plain B-trees on SQLite (whose BINARY collation makes a
 range a prefix); a pg_trgm GIN index and ``varchar_pattern_ops`` B-trees on PostgreSQL
 (prefix ranges whatever the database collation). Names are written only by
-``lights.importer.upsert_buyers``, which also fills the FTS5 table.
+``lights.importer``, which also fills the FTS5 table; they carry no foreign key (migration
+0006 says why), so whatever comes to delete a buyer deletes its names too.
+
+``BuyerImport`` is one run of ``xinbao buyers import``: its checkpoint is updated in the same
+transaction as each batch it loads.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -76,9 +81,7 @@ class BuyerName(Base):
     # The indexes on name_key / name_rev are per dialect, in the migration (see above).
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    buyer_id: Mapped[int] = mapped_column(
-        ForeignKey("buyers.id", ondelete="CASCADE"), index=True
-    )
+    buyer_id: Mapped[int] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(10))  # legal | alias | original
     name_key: Mapped[str] = mapped_column(String(300))
     # The key backwards: "ends with" becomes a B-tree prefix range (typos, lights.search).
@@ -115,3 +118,29 @@ class BuyerLookup(Base):
     candidates: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str] = mapped_column(String(16), default="wechat")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+
+class BuyerImport(Base):
+    """One run of ``xinbao buyers import FILE``. While ``status`` is running, ``offset`` and
+    ``line`` say where the file was committed up to (the same transaction as the batch), and
+    a second run of the same file (path, size and mtime) resumes there."""
+
+    __tablename__ = "buyer_imports"
+    __table_args__ = (Index("ix_buyer_imports_path_status", "path", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(1000))  # absolute
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime: Mapped[int] = mapped_column(BigInteger)  # whole seconds
+    source: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="running")  # | finished | abandoned
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)  # bytes committed
+    line: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    # CREATE INDEX statements a first load set aside (PostgreSQL), rebuilt when it finishes.
+    deferred_indexes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from lights.importer import Checkpoint, import_buyers
-from lights.models import Buyer, BuyerName, CountryRisk
+from lights import import_runs
+from lights.importer import import_buyers
+from lights.models import Buyer, BuyerImport, BuyerName, CountryRisk
+from lights.search import search
 from xinbao_cli import main
 
 HEADER = ["source", "source_id", "name", "aliases", "original_name", "country",
@@ -126,15 +128,15 @@ def test_an_interrupted_import_resumes_from_its_checkpoint(cli_env, db, tmp_path
                      [good_row(number) for number in range(1, 11)] + [good_row(99, country="")])
     interrupted = import_buyers(db, path, batch_rows=3, stop_after_batches=2)
     assert (interrupted.accepted, interrupted.batches) == (6, 2)
-    saved = Checkpoint(path).load()
-    assert saved is not None and saved["line"] == 7  # header + six rows
+    saved = import_runs.resumable(db, path)
+    assert saved is not None and saved.line == 7  # header + six rows
 
     result = CliRunner().invoke(main, ["buyers", "import", str(path), "--batch", "3"])
 
     assert "resuming after line 7" in result.output
     assert "accepted 10 rows, rejected 1" in result.output
     assert count(db, Buyer) == 10
-    assert Checkpoint(path).load() is None  # finished: the checkpoint is gone
+    assert import_runs.resumable(db, path) is None  # finished: nothing left to resume
     again = CliRunner().invoke(main, ["buyers", "import", str(path)])
     assert "resuming" not in again.output and count(db, Buyer) == 10
 
@@ -147,6 +149,87 @@ def test_a_changed_file_does_not_resume_from_an_old_checkpoint(cli_env, db, tmp_
     result = CliRunner().invoke(main, ["buyers", "import", str(path)])
     assert "resuming" not in result.output
     assert "accepted 8 rows" in result.output
+
+
+def test_a_batch_and_its_checkpoint_commit_together(cli_env, db, tmp_path, monkeypatch):
+    """A crash after a batch's rows are written but before the commit loses both: the
+    checkpoint never claims rows the database does not have."""
+    path = write_csv(tmp_path / "t.csv", [good_row(number) for number in range(1, 7)])
+    record_batch = import_runs.record_batch
+    batches: list[int] = []
+
+    def power_lost_in_the_second_batch(run, *args) -> None:
+        record_batch(run, *args)
+        batches.append(args[1])
+        if len(batches) == 2:
+            raise OSError("power lost")
+
+    monkeypatch.setattr(import_runs, "record_batch", power_lost_in_the_second_batch)
+    with pytest.raises(OSError):
+        import_buyers(db, path, batch_rows=3, parallel=False)
+    db.rollback()
+    monkeypatch.undo()
+
+    run = import_runs.resumable(db, path)
+    assert (run.line, run.accepted) == (4, 3)  # header + the first batch
+    assert count(db, Buyer) == 3  # the second batch went with its checkpoint
+    report = import_buyers(db, path, batch_rows=3)
+    assert (report.started_at_line, report.accepted, count(db, Buyer)) == (4, 6, 6)
+
+
+def _secondary_indexes(db) -> set[str]:
+    db.expire_all()
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        query = ("SELECT indexname FROM pg_indexes WHERE tablename IN ('buyers', 'buyer_names') "
+                 "AND indexname NOT LIKE '%pkey' AND indexname <> 'uq_buyers_source'")
+    else:
+        query = ("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                 "AND tbl_name IN ('buyers', 'buyer_names')")
+    return set(db.execute(text(query)).scalars())
+
+
+def test_a_first_load_builds_the_indexes_once_at_its_end(cli_env, db, tmp_path):
+    """PostgreSQL: an import into an empty registry sets the secondary indexes aside and
+    builds them when it finishes; an interrupted one hands them to the next run, even of
+    another file. SQLite keeps its indexes (a rebuild costs more than it saves there)."""
+    postgres = db.get_bind().dialect.name == "postgresql"
+    indexes = _secondary_indexes(db)
+    assert {"ix_buyer_names_key_pattern", "ix_buyer_names_rev_pattern"} <= indexes
+    first = write_csv(tmp_path / "first.csv", [good_row(number) for number in range(1, 7)])
+    try:
+        import_buyers(db, first, batch_rows=2, stop_after_batches=1)
+        interrupted = import_runs.resumable(db, first)
+        assert len(interrupted.deferred_indexes) == (len(indexes) if postgres else 0)
+        assert _secondary_indexes(db) == (set() if postgres else indexes)
+
+        other = write_csv(tmp_path / "other.csv",
+                          [good_row(number, name=f"Lantern Harbour {number} Ltd")
+                           for number in range(10, 13)])
+        import_buyers(db, other)
+        db.expire_all()
+        assert import_runs.resumable(db, first).deferred_indexes == []
+        assert _secondary_indexes(db) == indexes
+        assert count(db, Buyer) == 5
+        assert search(db, "lantern harbour 11").best is not None
+    finally:  # never leave the test database without its indexes
+        for run in db.scalars(select(BuyerImport)):
+            if run.deferred_indexes:
+                import_runs.finish(db, run)
+
+
+def test_a_renamed_buyer_is_found_by_its_new_name_and_not_its_old(cli_env, db, tmp_path):
+    """Re-importing replaces a buyer's names and keeps the trigram index in step."""
+    path = write_csv(tmp_path / "v1.csv", [good_row(1, name="Old Quay Chandlers GmbH")])
+    import_buyers(db, path)
+    assert search(db, "quay chandlers").candidates
+    path = write_csv(tmp_path / "v2.csv", [good_row(1, name="Bright Meadow Textiles GmbH")])
+    import_buyers(db, path)
+
+    assert not search(db, "quay chandlers").candidates
+    assert not search(db, "chandlers").candidates  # the trigram index forgot the old name
+    found = search(db, "meadow textiles")
+    assert found.best is not None and count(db, BuyerName) == 1
 
 
 def test_demo_buyers_are_multilingual_and_marked_as_samples(cli_env, db):
@@ -199,7 +282,7 @@ def test_parsing_in_a_second_process_interrupted_and_resumed_gives_the_same_regi
     first = import_buyers(db, path, batch_rows=4, stop_after_batches=2, parallel=True,
                           on_reject=lambda line, reason: rejected.append((line, reason)))
     assert (first.accepted, first.rejected, first.batches) == (7, 1, 2)
-    assert Checkpoint(path).load()["line"] == 9
+    assert import_runs.resumable(db, path).line == 9
     second = import_buyers(db, path, batch_rows=4, parallel=True,
                            on_reject=lambda line, reason: rejected.append((line, reason)))
     assert (second.started_at_line, second.accepted, second.rejected) == (9, 14, 1)

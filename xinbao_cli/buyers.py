@@ -38,29 +38,31 @@ def _rate(rows: int, seconds: float) -> str:
 def import_file(file: Path, source: str, batch_rows: int, restart: bool,
                 rejected_path: Path | None) -> None:
     from core.services import current
-    from lights.importer import Checkpoint, import_buyers
+    from lights import import_runs
+    from lights.importer import import_buyers
 
     rejected_path = rejected_path or file.with_name(file.name + ".rejected.csv")
-    checkpoint = None if restart else Checkpoint(file).load()
-    if checkpoint:
-        click.echo(f"resuming after line {checkpoint['line']} (checkpoint found; --restart to "
-                   f"start over)")
-    mode = "a" if checkpoint and rejected_path.exists() else "w"
-    with app_context(), rejected_path.open(mode, newline="", encoding="utf-8") as rejects:
-        writer = csv.writer(rejects)
-        if mode == "w":
-            writer.writerow(["line", "reason"])
-        started = time.perf_counter()
-        with tqdm(total=file.stat().st_size, initial=checkpoint["offset"] if checkpoint else 0,
-                  unit="B", unit_scale=True, desc=file.name, disable=None) as bar:
-            report = import_buyers(current().db.session, file, source=source,
-                                   batch_rows=batch_rows, resume=not restart,
-                                   progress=bar.update,
-                                   on_reject=lambda line, reason: writer.writerow([line, reason]))
-        seconds = time.perf_counter() - started
-    new_rows = report.accepted - (checkpoint["accepted"] if checkpoint else 0)
+    with app_context():
+        session = current().db.session
+        run = None if restart else import_runs.resumable(session, file)
+        if run:
+            click.echo(f"resuming after line {run.line} (an unfinished import of this file; "
+                       f"--restart to start over)")
+        resumed_offset, resumed_accepted = (run.offset, run.accepted) if run else (0, 0)
+        mode = "a" if run and rejected_path.exists() else "w"
+        with rejected_path.open(mode, newline="", encoding="utf-8") as rejects:
+            writer = csv.writer(rejects)
+            if mode == "w":
+                writer.writerow(["line", "reason"])
+            started = time.perf_counter()
+            with tqdm(total=file.stat().st_size, initial=resumed_offset, unit="B",
+                      unit_scale=True, desc=file.name, disable=None) as bar:
+                report = import_buyers(session, file, source=source, batch_rows=batch_rows,
+                                       resume=not restart, progress=bar.update,
+                                       on_reject=lambda line, why: writer.writerow([line, why]))
+            seconds = time.perf_counter() - started
     click.echo(f"accepted {report.accepted:,} rows, rejected {report.rejected:,} "
-               f"({_rate(new_rows, seconds)} this run)")
+               f"({_rate(report.accepted - resumed_accepted, seconds)} this run)")
     for line, reason in report.rejections[:20]:
         click.echo(f"  line {line}: {reason}", err=True)
     if report.rejected:

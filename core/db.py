@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -38,6 +39,26 @@ def make_engine(url: str) -> Engine:
     # time). A connection broken by a database restart fails one request and is discarded
     # by the pool; recycling bounds how old a connection gets.
     return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
+
+
+def execute_side_by_side(engine: Engine, statements: Sequence[str], workers: int = 2,
+                         setup: Sequence[str] = ()) -> None:
+    """Each statement on a connection and in a transaction of its own, ``workers`` at a time,
+    in the order given: maintenance (index builds, ANALYZE) that PostgreSQL runs one core per
+    backend. ``setup`` runs first on each connection (SET ...) and is reset after."""
+
+    def run(statement: str) -> None:
+        with engine.connect() as connection:
+            for setting in setup:
+                connection.execute(text(setting))
+            connection.execute(text(statement))
+            connection.commit()
+            if setup:
+                connection.execute(text("RESET ALL"))
+                connection.commit()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, statements))  # list(): raise the first failure here
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -143,7 +143,7 @@ def _history(rng: random.Random, today: date) -> tuple[list[dict], list[dict], s
 
 def demo_rows(count: int, seed: int = 20261128, today: date | None = None,
               start: int = 0) -> Iterator[dict[str, Any]]:
-    """``count`` raw rows in the import format (``lights.importer.clean_row`` reads them)."""
+    """``count`` raw rows in the import format (``lights.rows.clean_row`` reads them)."""
     rng = random.Random(seed + start)
     names = DemoNames(seed + start)
     today = today or date.today()

@@ -103,17 +103,20 @@ def fold(text: str) -> str:
 
 
 def _strip_cjk_forms(text: str) -> str:
+    """Forms at either end, one at a time, until none is left ("株式会社山田電気" → "山田電気")."""
     forms = _cjk_forms()
-    if not (text.startswith(forms) or text.endswith(forms)):  # most names: one C-level check
-        return text
-    changed = True
-    while changed:
-        changed = False
-        for form in _cjk_forms():
-            if text.startswith(form) and len(text) > len(form):
-                text, changed = text[len(form):].strip(), True
-            elif text.endswith(form) and len(text) > len(form):
-                text, changed = text[: -len(form)].strip(), True
+    while text.startswith(forms) or text.endswith(forms):  # most names: one C-level check
+        for form in forms:
+            if len(text) <= len(form):
+                continue
+            if text.startswith(form):
+                text = text[len(form):].strip()
+                break
+            if text.endswith(form):
+                text = text[: -len(form)].strip()
+                break
+        else:  # only a form as long as the whole name: keep it
+            return text
     return text
 
 
@@ -141,7 +144,15 @@ def name_key(name: str) -> str:
     text = fold(name)
     if not text.isascii():
         text = _strip_cjk_forms(text)
-    return " ".join(_strip_latin_forms(text.split()))
+    tokens = text.split()
+    if not tokens:
+        return ""
+    # Most names have no legal form at either end and no "&" or "/": the folded text is the
+    # key (fold leaves single spaces), without rebuilding the token list.
+    if (tokens[-1] not in _trailing_forms() and tokens[0] not in _leading_forms()
+            and "&" not in tokens and "/" not in tokens):
+        return text
+    return " ".join(_strip_latin_forms(tokens))
 
 
 def registration_key(number: str) -> str:

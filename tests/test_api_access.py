@@ -50,13 +50,15 @@ def add_buyer_for_access(services) -> int:
 
     from sqlalchemy import select
 
-    from lights.importer import clean_row, upsert_buyers
+    from lights.importer import upsert_buyers
     from lights.models import Buyer
+    from lights.rows import clean_row
 
     session = services.db.session
+    now = datetime.now(UTC)
     row = clean_row({"source_id": "access-1", "name": "Access Test GmbH", "country": "DE"},
-                    "test", datetime.now(UTC))
-    upsert_buyers(session, [row])
+                    "test", now)
+    upsert_buyers(session, [row], now)
     session.commit()
     return session.scalar(select(Buyer.id).where(Buyer.source_id == "access-1"))
 ENDPOINTS: list[Endpoint] = [

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from identity.testing import follower_token, make_staff, staff_token
-from lights.importer import clean_row, upsert_buyers
+from lights.importer import upsert_buyers
+from lights.rows import clean_row
 from lights.service import recent_lookups
 from tests.conftest import make_app
 
@@ -24,7 +25,7 @@ def buyers(db):
         {"source_id": "3", "name": "Yamada Denki K.K.", "original_name": "山田電気株式会社",
          "country": "JP", "status": "bankrupt", "disclosure": 90},
     ]
-    upsert_buyers(db, [clean_row(row, "test", now) for row in rows])
+    upsert_buyers(db, [clean_row(row, "test", now) for row in rows], now)
     db.commit()
     return db
 

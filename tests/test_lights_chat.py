@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from lights.importer import clean_row, upsert_buyers, upsert_country_risks
+from lights.importer import upsert_buyers, upsert_country_risks
+from lights.rows import clean_row
 from menus import keys
 from tests.conftest import WeChat, make_app
 
@@ -27,7 +28,7 @@ def add_buyers(db, *rows: dict) -> None:
         base = {"source": "test", "source_id": f"t-{number}-{row['name']}", "country": "DE",
                 "disclosure": 80, "as_of": days_ago(10)}
         cleaned.append(clean_row({**base, **row}, "test", now))
-    upsert_buyers(db, cleaned)
+    upsert_buyers(db, cleaned, now)
     db.commit()
 
 

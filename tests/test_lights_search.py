@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lights.importer import clean_row, upsert_buyers
+from lights.importer import upsert_buyers
 from lights.normalize import name_key, split_query
+from lights.rows import clean_row
 from lights.search import search, typo_halves
 
 REGISTRY = [
@@ -36,7 +37,7 @@ def registry(db):
     now = datetime.now(UTC)
     rows = [clean_row({"source": "test", "source_id": str(number), **row}, "test", now)
             for number, row in enumerate(REGISTRY)]
-    upsert_buyers(db, rows)
+    upsert_buyers(db, rows, now)
     db.commit()
     return db
 

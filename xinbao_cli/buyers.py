@@ -94,7 +94,9 @@ def demo(count: int, seed: int, start: int, batch_rows: int) -> None:
 def load_demo(session, count: int, seed: int = 20261128, start: int = 0,
               batch_rows: int = 5000, progress: bool = True) -> int:
     from lights.demo import DEMO_SOURCE, demo_rows
-    from lights.importer import clean_row, prepare_bulk_load, settle_indexes, upsert_buyers
+    from lights.import_runs import settle
+    from lights.importer import prepare_bulk_load, upsert_buyers
+    from lights.rows import clean_row
 
     now = datetime.now(UTC)
     written = 0
@@ -105,14 +107,14 @@ def load_demo(session, count: int, seed: int = 20261128, start: int = 0,
         for row in demo_rows(count, seed=seed, start=start):
             batch.append(clean_row(row, DEMO_SOURCE, now))
             if len(batch) >= batch_rows:
-                written += upsert_buyers(session, batch)
+                written += upsert_buyers(session, batch, now)
                 session.commit()
                 bar.update(len(batch))
                 batch = []
-        written += upsert_buyers(session, batch)
+        written += upsert_buyers(session, batch, now)
         session.commit()
         bar.update(len(batch))
-    settle_indexes(session)
+    settle(session)
     return written
 
 

@@ -102,6 +102,11 @@ def _take_deferred_indexes(session: Session, run: BuyerImport) -> list[str]:
     return taken
 
 
+def latest(session: Session, limit: int = 10) -> list[BuyerImport]:
+    return list(session.scalars(select(BuyerImport).order_by(BuyerImport.id.desc())
+                                .limit(limit)))
+
+
 def record_batch(run: BuyerImport, offset: int, line: int, accepted: int,
                  rejected: int) -> None:
     """Move the checkpoint; the caller commits it with the batch."""

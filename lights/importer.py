@@ -9,8 +9,8 @@ cleans the rows).
 - Big files are read, decoded and validated in a second process that runs ahead of the writer
   and sends each batch ready to write, in file order.
 - Each batch commits with its checkpoint in ``buyer_imports``; a second run of the same file
-  resumes there (``lights.import_runs``, which also sets the indexes aside during a first
-  load on PostgreSQL).
+  resumes there (``lights.import_runs``, which also sets the secondary indexes aside during
+  a first load and builds them at its end).
 """
 
 from __future__ import annotations
@@ -262,7 +262,9 @@ def import_buyers(session: Session, path: Path, *, source: str = "import",
     run = import_runs.start(session, path, source, resume)
     report = ImportReport(accepted=run.accepted, rejected=run.rejected,
                           started_at_line=run.line, last_line=run.line)
-    reading = Reading(path, run.offset, run.line, batch_rows, source, datetime.now(UTC))
+    # Resolved: the parsing process runs in the project's directory, not the caller's.
+    reading = Reading(path.resolve(), run.offset, run.line, batch_rows, source,
+                      datetime.now(UTC))
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1 and run.size - run.offset >= PARALLEL_FROM_BYTES
     cleaned = (_batches_in_parallel if parallel else batches)(reading)

@@ -149,6 +149,8 @@ def test_an_interrupted_import_resumes_from_its_checkpoint(cli_env, db, tmp_path
     assert "accepted 10 rows, rejected 1" in result.output
     assert count(db, Buyer) == 10
     assert import_runs.resumable(db, path) is None  # finished: nothing left to resume
+    listed = CliRunner().invoke(main, ["buyers", "imports"]).output.splitlines()
+    assert "finished" in listed[0] and "big.csv — line 12, accepted 10, rejected 1" in listed[0]
     again = CliRunner().invoke(main, ["buyers", "import", str(path)])
     assert "resuming" not in again.output and count(db, Buyer) == 10
 
@@ -310,6 +312,32 @@ def test_a_failure_in_the_parsing_process_reaches_the_writer_with_its_traceback(
         import_buyers(db, unreadable, parallel=True)
     db.rollback()
     assert count(db, Buyer) == 0
+
+
+def test_a_relative_path_is_read_from_the_callers_directory(cli_env, db, tmp_path,
+                                                           monkeypatch):
+    """The parsing process runs in the project's directory: it must get the file's full path."""
+    write_csv(tmp_path / "relative.csv", [good_row(1), good_row(2)])
+    monkeypatch.chdir(tmp_path)
+
+    report = import_buyers(db, Path("relative.csv"), parallel=True)
+
+    assert (report.accepted, report.rejected, count(db, Buyer)) == (2, 0, 2)
+
+
+def test_json_lines_with_a_bom_and_a_line_that_is_not_utf8(cli_env, db, tmp_path):
+    good = json.dumps({"source_id": "U1", "name": "Überseehandel GmbH", "country": "DE"},
+                      ensure_ascii=False).encode()
+    broken = b'{"source_id": "U2", "name": "Caf\xe9 Ltd", "country": "FR"}'  # Latin-1 bytes
+    path = tmp_path / "encoded.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + good + b"\n" + broken + b"\n")
+    rejected: list[tuple[int, str]] = []
+
+    report = import_buyers(db, path, on_reject=lambda line, why: rejected.append((line, why)))
+
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert rejected[0][0] == 2 and "not valid JSON" in rejected[0][1]
+    assert db.scalar(select(Buyer.legal_name)) == "Überseehandel GmbH"
 
 
 def test_tabs_newlines_and_backslashes_survive_the_bulk_load(cli_env, db, tmp_path):

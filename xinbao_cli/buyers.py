@@ -71,6 +71,24 @@ def import_file(file: Path, source: str, batch_rows: int, restart: bool,
         rejected_path.unlink(missing_ok=True)
 
 
+@buyers.command("imports", help="The latest imports: file, status, where each got to, and what "
+                                "an unfinished first load still has to rebuild.")
+@click.option("--limit", default=10, show_default=True, type=int)
+def imports(limit: int) -> None:
+    from core.services import current
+    from lights.import_runs import latest
+
+    with app_context():
+        runs = latest(current().db.session, limit)
+    if not runs:
+        click.echo("no imports yet")
+    for run in runs:
+        rebuild = len(run.deferred_indexes)
+        pending = f", {rebuild} indexes to rebuild" if rebuild else ""
+        click.echo(f"{run.started_at:%Y-%m-%d %H:%M} {run.status:<9} {run.path} — line "
+                   f"{run.line:,}, accepted {run.accepted:,}, rejected {run.rejected:,}{pending}")
+
+
 @buyers.command(help="Generate a multilingual demo registry (every buyer marked 示例数据), with "
                      "demo country risk ratings where none are loaded.")
 @click.option("--count", default=1000, show_default=True, type=int)

@@ -180,24 +180,34 @@ def _exact(session: Session, key: str, country: str | None) -> list[Candidate]:
 
 
 def _similar(session: Session, key: str, country: str | None) -> list[Candidate]:
+    """Prefix ranges first (B-tree reads that stop at ``ROWS_PER_PIECE``); the trigram reads
+    only when those found no near-certain match. A trigram read must intersect the whole
+    posting list of every trigram of the piece, which grows with the registry, and a key with
+    a typo in it is a substring of no right name anyway."""
     index = name_index(session)
-    found = index.starting_with(session, key, country, ROWS_PER_PIECE)
+    best: dict[int, float] = {}
+    _score_into(best, key, index.starting_with(session, key, country, ROWS_PER_PIECE))
     halves = typo_halves(key)
     if halves is not None:
         left, right = halves
-        found += index.starting_with(session, left, country, ROWS_PER_PIECE)
-        found += index.starting_with(session, right[::-1], country, ROWS_PER_PIECE, reverse=True)
-    if len(key) >= MIN_PIECE:
-        found += index.containing(session, key, country, ROWS_PER_PIECE)
-    longest = max(key.split(), key=len, default="")
-    if len(longest) >= MIN_WORD and longest != key:  # words in another order: "Maschinenbau Müller"
-        found += index.containing(session, longest, country, ROWS_PER_PIECE)
-    best: dict[int, float] = {}
+        _score_into(best, key, index.starting_with(session, left, country, ROWS_PER_PIECE))
+        _score_into(best, key, index.starting_with(session, right[::-1], country,
+                                                   ROWS_PER_PIECE, reverse=True))
+    if max(best.values(), default=0.0) < CLEAR_WINNER_SCORE:
+        if len(key) >= MIN_PIECE:
+            _score_into(best, key, index.containing(session, key, country, ROWS_PER_PIECE))
+        longest = max(key.split(), key=len, default="")
+        if len(longest) >= MIN_WORD and longest != key:  # words in another order
+            _score_into(best, key, index.containing(session, longest, country,
+                                                    ROWS_PER_PIECE))
+    return [Candidate(buyer_id, value, "similar") for buyer_id, value in best.items()]
+
+
+def _score_into(best: dict[int, float], key: str, found: list[tuple[int, str]]) -> None:
     for buyer_id, name in found:
         value = score(key, name)
         if value >= MIN_SCORE and value > best.get(buyer_id, 0.0):
             best[buyer_id] = value
-    return [Candidate(buyer_id, value, "similar") for buyer_id, value in best.items()]
 
 
 def search(session: Session, query: str, country: str | None = None,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lights import search as search_module
 from lights.importer import upsert_buyers
 from lights.normalize import name_key, split_query
 from lights.rows import clean_row
@@ -130,6 +131,30 @@ def test_typos_still_find_the_buyer(registry, query, expected):
     assert best(registry, query) == expected
     if expected is None:
         assert "Müller Maschinenbau GmbH" in names_found(registry, query)
+
+
+def test_a_typo_found_by_a_prefix_read_skips_the_trigram_reads(registry, monkeypatch):
+    """The trigram reads cost more as the registry grows: not done once a B-tree prefix read
+    found a near-certain match; done when it did not."""
+    trigram_reads: list[str] = []
+    index_of = search_module.name_index
+
+    def counting_index(session):
+        index = index_of(session)
+        containing = index.containing
+
+        def counted(session, piece, country, limit):
+            trigram_reads.append(piece)
+            return containing(session, piece, country, limit)
+
+        index.containing = counted
+        return index
+
+    monkeypatch.setattr(search_module, "name_index", counting_index)
+    assert best(registry, "Parisi Foscary") == "Parisi-Foscari S.p.A."
+    assert trigram_reads == []
+    assert "Müller Maschinenbau GmbH" in names_found(registry, "Maschinenbau Muller")
+    assert trigram_reads  # words swapped: only the trigram index finds them
 
 
 def test_part_of_a_name_lists_candidates_ranked(registry):

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+SQLITE_MMAP_BYTES = 1 << 30
 
 
 class Base(DeclarativeBase):
@@ -67,6 +68,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
+    # Pages read through a memory map, not a read() each: at a million buyers the lookups'
+    # slowest (cold pages) went from ~10 to ~8 ms p99 (lights_bench).
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 

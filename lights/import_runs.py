@@ -155,6 +155,6 @@ def _defer_indexes(session: Session) -> list[str]:
         return []
     definitions = []
     for name, definition in session.execute(catalog).all():  # read before dropping
-        session.execute(text(f'DROP INDEX "{name}"'))
+        session.execute(text(f'DROP INDEX IF EXISTS "{name}"'))  # another run may be first
         definitions.append(definition)
     return definitions

@@ -81,13 +81,17 @@ def _write_sqlite(connection: Connection, rows: list[Stored], now: datetime) -> 
         return 0
     # Only buyers that existed before have names to delete: a first load skips the DELETE.
     ids, updated = _upsert_sqlite(connection, unique, now)
-    names = [
-        (ids[key], kind, name, name[::-1], values[COUNTRY])
-        for key, (values, row_names) in unique.items()
-        for name, kind in row_names
-    ]
-    _replace_names_sqlite(connection, updated, names)
+    _replace_names_sqlite(connection, updated, list(_name_rows(unique, ids)))
     return len(unique)
+
+
+def _name_rows(unique: dict[tuple[str, str], Stored], ids: dict[tuple[str, str], int]
+               ) -> Iterator[tuple[Any, ...]]:
+    """``buyer_names`` rows (``NAME_COLUMNS``) of a batch, once its buyers have their ids."""
+    for key, (values, names) in unique.items():
+        buyer_id, country = ids[key], values[COUNTRY]
+        for name, kind in names:
+            yield buyer_id, kind, name, name[::-1], country
 
 
 Upserted = tuple[dict[tuple[str, str], int], list[int]]  # ids by key; ids that existed
@@ -143,54 +147,46 @@ def _replace_names_sqlite(connection: Connection, buyer_ids: list[int],
         "SELECT id, name_key FROM buyer_names WHERE id > ?", (before,))
 
 
-# --- PostgreSQL: COPY into staging tables, then one statement ------------------------------
+# --- PostgreSQL: COPY in, the upsert's ids back, the names COPYed with them ------------------
 
-NAME_STAGING_COLUMNS = ("source", "source_id", "kind", "name_key", "name_rev", "country")
 _STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS buyers_staging ON COMMIT DELETE ROWS AS "
-    f"SELECT {', '.join(BUYER_COLUMNS)} FROM buyers WITH NO DATA",
-    "CREATE TEMP TABLE IF NOT EXISTS buyer_names_staging ON COMMIT DELETE ROWS AS "
-    "SELECT b.source, b.source_id, n.kind, n.name_key, n.name_rev, n.country "
-    "FROM buyers b JOIN buyer_names n ON false WITH NO DATA",
+    f"SELECT {', '.join(STORED_COLUMNS)} FROM buyers WITH NO DATA"
 )
 
 
 def _write_postgresql(connection: Connection, rows: list[Stored], now: datetime) -> int:
-    """Both COPYs into staging tables, then one statement on the server: the upsert, which
+    """The buyers COPYed into a staging table and upserted from it in one statement, which
     returns each buyer's id and whether it existed (xmax is set on a row the upsert updated,
-    0 on one it inserted); the old names of buyers that existed deleted; the new names
-    inserted with their buyers' ids, joined on the batch's own rows (not on the whole
-    registry). The deletion and the insertion see the table as it was before the statement,
-    so they never touch each other's rows."""
+    0 on one it inserted); the old names of those that existed deleted; the new names COPYed
+    straight into ``buyer_names`` with their ids (psycopg's C code writes the rows)."""
     unique = _latest(rows)
     if not unique:
         return 0
-    columns = ", ".join(BUYER_COLUMNS)
     stored_columns = ", ".join(STORED_COLUMNS)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in UPDATED_COLUMNS)
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:
-        for statement in _STAGING:
-            cursor.execute(statement)
-        # Empty already after a commit; not when two batches share a transaction.
-        cursor.execute("TRUNCATE buyers_staging, buyer_names_staging")
+        cursor.execute(_STAGING)
+        cursor.execute("TRUNCATE buyers_staging")  # empty after a commit, not always before
         with cursor.copy(f"COPY buyers_staging ({stored_columns}) FROM STDIN") as copy:
             for values, _ in unique.values():
                 copy.write_row(values)
-        with cursor.copy(f"COPY buyer_names_staging ({', '.join(NAME_STAGING_COLUMNS)}) "
-                         "FROM STDIN") as copy:
-            for (source, source_id), (values, names) in unique.items():
-                for name, kind in names:
-                    copy.write_row((source, source_id, kind, name, name[::-1], values[COUNTRY]))
         cursor.execute(
-            f"WITH upserted AS (INSERT INTO buyers ({columns}) SELECT {stored_columns}, %s "
+            f"INSERT INTO buyers ({', '.join(BUYER_COLUMNS)}) SELECT {stored_columns}, %s "
             f"FROM buyers_staging ON CONFLICT (source, source_id) DO UPDATE SET {updates} "
-            "RETURNING id, source, source_id, xmax <> 0 AS existed), "
-            "old_names AS (DELETE FROM buyer_names WHERE buyer_id IN "
-            "(SELECT id FROM upserted WHERE existed)) "
-            f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) "
-            "SELECT u.id, n.kind, n.name_key, n.name_rev, n.country FROM buyer_names_staging n "
-            "JOIN upserted u ON u.source = n.source AND u.source_id = n.source_id", (now,))
+            "RETURNING id, source, source_id, xmax <> 0", (now,))
+        ids: dict[tuple[str, str], int] = {}
+        existed: list[int] = []
+        for buyer_id, source, source_id, was_there in cursor:
+            ids[source, source_id] = buyer_id
+            if was_there:
+                existed.append(buyer_id)
+        if existed:
+            cursor.execute("DELETE FROM buyer_names WHERE buyer_id = ANY(%s)", (existed,))
+        with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
+            for name_row in _name_rows(unique, ids):
+                copy.write_row(name_row)
     return len(unique)
 
 

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from core.countries import country_names
+from core.countries import EVERYDAY_NAMES, country_names
 
 # Legal forms as token sequences (after punctuation became spaces: "S.p.A." → "s p a").
 # Stripped only at the start or end of a name, never from the middle.
@@ -32,6 +32,10 @@ _LATIN_LEGAL_FORMS: tuple[str, ...] = (
     "oy", "oyj", "as oy", "kft", "bt", "zrt", "s r o", "sro", "a s", "v o s", "o s",
     "ltda", "lda", "s/a", "eirl", "a c", "sca", "pfa", "asf", "jsc", "ojsc", "cjsc", "pjsc",
     "tbk", "tnhh", "bhd", "sdn", "pvt", "a ş", "san", "tic", "ltd sti", "sti",
+    # Brazil's micro and small firms, Spain's and Poland's partnerships, Germany's GbR / eG,
+    # Czech k.s., Greek Α.Ε. / Ο.Ε. / Α.Β.Ε.Ε.
+    "me", "epp", "ei", "eireli", "s com", "s a u", "s l u", "s l l", "s l n e", "s a d",
+    "s a t", "s c p", "sp k", "gbr", "e g", "eg", "k s", "α ε", "ο ε", "α β ε ε",
 )
 # Forms written before the name (Indonesia's PT, Russia's OOO, Vietnam's Công ty).
 _LEADING_LEGAL_FORMS: tuple[str, ...] = (
@@ -176,24 +180,32 @@ class ParsedQuery:
 
 @cache
 def _country_lookup() -> tuple[dict[str, str], dict[str, str]]:
-    """(names of three letters or more, two-letter codes such as "uk", "de")."""
+    """(names matched as typed in any case, codes matched only when typed in capitals).
+
+    Two- and three-letter codes ("de", "com", "and", "can") are also words and legal forms:
+    "Grupo Castells S.Com." is not in the Comoros, nor "Alves - ME" in Montenegro. Everyday
+    short names ("usa", "uae") stay words."""
     every = {fold(name): code for name, code in country_names().items() if code}
-    long_names = {name: code for name, code in every.items()
-                  if len(name) > 2 or not name.isascii()}
-    short_codes = {name: code for name, code in every.items()
-                   if len(name) == 2 and name.isascii()}
-    return long_names, short_codes
+    everyday = {fold(name) for name in EVERYDAY_NAMES}
+    codes = {name: code for name, code in every.items()
+             if name.isascii() and len(name) <= 3 and name not in everyday - _TWO_LETTERS}
+    names = {name: code for name, code in every.items() if name not in codes}
+    return names, codes
+
+
+_TWO_LETTERS = frozenset({"us", "uk"})  # everyday, yet codes: "ACME UK", not "acme uk"
 
 
 def _capital_code(word: str) -> str | None:
-    """A two-letter code typed in capitals ("ACME UK"): lower case "de" may be a word."""
-    _, short_codes = _country_lookup()
-    if len(word) != 2 or not word.isascii() or not word.isupper():
+    """A country code typed in capitals ("ACME UK", "ACME DEU"): in lower case it may be a
+    word, and a legal form is a legal form first ("SA", "AG", "AS", "PT", "ME")."""
+    _, codes = _country_lookup()
+    if not 2 <= len(word) <= 3 or not word.isascii() or not word.isupper():
         return None
     lower = word.lower()
     if (lower,) in _trailing_forms().get(lower, ()) or (lower,) in _leading_forms().get(lower, ()):
-        return None  # "SA", "AG", "AS", "PT" are legal forms before they are countries
-    return short_codes.get(lower)
+        return None
+    return codes.get(lower)
 
 
 def split_query(text: str) -> ParsedQuery:

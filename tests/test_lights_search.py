@@ -173,6 +173,11 @@ def test_nothing_found_is_empty(registry):
     ("美国 Acme", "acme", "US"),
     ("Acme Handels UK", "acme handels", "GB"),
     ("Acme Handels", "acme handels", None),
+    ("ACME DEU", "acme", "DE"),  # a three-letter code typed in capitals
+    ("acme usa", "acme", "US"),  # an everyday short name in any case
+    ("Grupo Castells S.Com.", "grupo castells s com", None),  # not Comoros (COM)
+    ("Alves - ME", "alves me", None),  # Microempresa, not Montenegro (ME)
+    ("Smith Mills and", "smith mills and", None),  # "and" (Andorra) is a code, not a word
 ])
 def test_the_query_is_split_into_name_and_country(text, name, country):
     parsed = split_query(text)
@@ -187,6 +192,10 @@ def test_the_query_is_split_into_name_and_country(text, name, country):
     ("株式会社トヨタ", "トヨタ"),
     ("深圳市某某贸易有限公司", "深圳市某某贸易"),
     ("Geisler Sp. z o.o.", "geisler"),
+    ("Alves - ME", "alves"),
+    ("Grupo Castells S.Com.", "grupo castells"),
+    ("Flisiak Sp. z o.o. Sp.k.", "flisiak"),
+    ("Παπαδόπουλος Α.Ε.", "παπαδοπουλοσ"),  # casefold: final ς is σ
 ])
 def test_legal_forms_are_removed_from_either_end(name, key):
     assert name_key(name) == key

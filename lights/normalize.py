@@ -36,10 +36,15 @@ _LATIN_LEGAL_FORMS: tuple[str, ...] = (
     # Czech k.s., Greek Α.Ε. / Ο.Ε. / Α.Β.Ε.Ε.
     "me", "epp", "ei", "eireli", "s com", "s a u", "s l u", "s l l", "s l n e", "s a d",
     "s a t", "s c p", "sp k", "gbr", "e g", "eg", "k s", "α ε", "ο ε", "α β ε ε",
+    # Vietnam: joint-stock, one-member LLC, LLC, partnership, private enterprise, group.
+    "cong ty co phan", "cong ty tnhh mtv", "cong ty tnhh", "cong ty trach nhiem huu han",
+    "cong ty hop danh", "doanh nghiep tu nhan", "tap đoan",
 )
 # Forms written before the name (Indonesia's PT, Russia's OOO, Vietnam's Công ty).
 _LEADING_LEGAL_FORMS: tuple[str, ...] = (
     "pt", "pd", "cv", "perum", "ooo", "zao", "oao", "pao", "ip", "cong ty tnhh", "cong ty",
+    "cong ty co phan", "cong ty tnhh mtv", "cong ty trach nhiem huu han", "cong ty hop danh",
+    "doanh nghiep tu nhan",
 )
 # Scripts without spaces: removed as substrings at either end.
 _CJK_LEGAL_FORMS: tuple[str, ...] = (

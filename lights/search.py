@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rapidfuzz import fuzz
-from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy import ColumnElement, Select, bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from lights.models import Buyer, BuyerName
@@ -82,11 +82,13 @@ class NameIndex(Protocol):
         """(buyer id, name key) of names whose key (or reversed key) starts with ``prefix``."""
 
 
-def _prefix_rows(session: Session, condition, country: str | None,
-                 limit: int) -> list[tuple[int, str]]:
+def _prefix_rows(session: Session, condition, country: str | None, limit: int,
+                 order_by: ColumnElement | None = None) -> list[tuple[int, str]]:
     statement = select(BuyerName.buyer_id, BuyerName.name_key).where(condition)
     if country:
         statement = statement.where(BuyerName.country == country)
+    if order_by is not None:
+        statement = statement.order_by(order_by)
     return [(row[0], row[1]) for row in session.execute(statement.limit(limit))]
 
 
@@ -110,7 +112,7 @@ class SqliteNameIndex:
         # SQLite compares text byte by byte (BINARY): a range is a prefix.
         column = BuyerName.name_rev if reverse else BuyerName.name_key
         condition = (column >= prefix) & (column < prefix + "\U0010ffff")
-        return _prefix_rows(session, condition, country, limit)
+        return _prefix_rows(session, condition, country, limit, order_by=column)
 
 
 def _like_escape(text: str) -> str:
@@ -136,7 +138,12 @@ class PostgresNameIndex:
                       reverse: bool = False) -> list[tuple[int, str]]:
         column = BuyerName.name_rev if reverse else BuyerName.name_key
         condition = column.like(_inline(f"{_like_escape(prefix)}%"), escape="\\")
-        return _prefix_rows(session, condition, country, limit)
+        # In the B-tree's own order (varchar_pattern_ops sorts with ~<~), so that the LIMIT
+        # takes the first rows of the index range. Unordered, the planner may judge a prefix
+        # common and scan the table for its first matches, which come late when names of one
+        # language cluster: 29 ms instead of 0.7 ms for "infraestructu" at 1M buyers.
+        order = literal_column(f"{column.name} USING ~<~")
+        return _prefix_rows(session, condition, country, limit, order_by=order)
 
 
 def name_index(session: Session) -> NameIndex:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from lights import search as search_module
 from lights.importer import upsert_buyers
@@ -157,6 +158,25 @@ def test_a_typo_found_by_a_prefix_read_skips_the_trigram_reads(registry, monkeyp
     assert trigram_reads  # words swapped: only the trigram index finds them
 
 
+def test_a_prefix_read_returns_the_first_names_of_its_range_in_key_order(db):
+    """The read stops at a limit: it must be the start of the index range, not whichever rows
+    a table scan meets first (PostgreSQL chose that for common prefixes at 1M buyers)."""
+    now = datetime.now(UTC)
+    rows = [{"source_id": name, "name": name, "country": "DE"}
+            for name in ("Acme Zeta", "Acme Alpha", "Acme Mu", "Acmf Other")]
+    upsert_buyers(db, [clean_row(row, "test", now) for row in rows], now)
+    db.commit()
+    if db.get_bind().dialect.name == "postgresql":  # the plan that met rows in table order
+        db.execute(text("SET LOCAL enable_indexscan = off"))
+        db.execute(text("SET LOCAL enable_bitmapscan = off"))
+    index = search_module.name_index(db)
+
+    assert [key for _, key in index.starting_with(db, "acme", None, 2)] == [
+        "acme alpha", "acme mu"]
+    assert [key for _, key in index.starting_with(db, "ahp", None, 2, reverse=True)] == [
+        "acme alpha"]
+
+
 def test_part_of_a_name_lists_candidates_ranked(registry):
     found = names_found(registry, "maschinenbau")
     assert set(found[:2]) == {"Müller Maschinenbau GmbH", "Mueller Maschinenbau Inc."}
@@ -196,6 +216,8 @@ def test_the_query_is_split_into_name_and_country(text, name, country):
     ("Grupo Castells S.Com.", "grupo castells"),
     ("Flisiak Sp. z o.o. Sp.k.", "flisiak"),
     ("Παπαδόπουλος Α.Ε.", "παπαδοπουλοσ"),  # casefold: final ς is σ
+    ("Phạm và đối tác Công ty Cổ phần", "pham va đoi tac"),
+    ("Công ty TNHH MTV Dương Minh", "duong minh"),
 ])
 def test_legal_forms_are_removed_from_either_end(name, key):
     assert name_key(name) == key

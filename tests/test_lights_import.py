@@ -340,6 +340,23 @@ def test_json_lines_with_a_bom_and_a_line_that_is_not_utf8(cli_env, db, tmp_path
     assert db.scalar(select(Buyer.legal_name)) == "Überseehandel GmbH"
 
 
+def test_a_first_load_with_a_source_id_repeated_in_a_later_batch_keeps_the_later_row(
+        cli_env, db, tmp_path):
+    """PostgreSQL COPYs a first load's batches straight into the table; a batch holding a
+    buyer loaded by an earlier batch goes through the upsert instead."""
+    rows = [good_row(number) for number in range(1, 5)]
+    rows.append(good_row(2, name="Second Name GmbH", aliases="Zweiter Name"))
+    path = write_csv(tmp_path / "repeat.csv", rows)
+
+    report = import_buyers(db, path, batch_rows=2)
+
+    assert (report.accepted, report.batches, count(db, Buyer)) == (5, 3, 4)
+    keys = _registry(db)
+    assert ("crm", "B2", "Second Name GmbH") in {row[:3] for row in keys}
+    assert {row[2] for row in keys if row[0] == "B2"} == {"second name", "zweiter name"}
+    assert db.scalar(select(func.count()).where(BuyerName.name_key == "buyer number 2")) == 0
+
+
 def test_tabs_newlines_and_backslashes_survive_the_bulk_load(cli_env, db, tmp_path):
     """PostgreSQL loads through COPY text, which escapes these characters."""
     address = "Hafenstraße 1\tHof 2\nC:\\Lager\r\\N"

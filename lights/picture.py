@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core import fonts
 from core.redis_store import key
+from lights.records import LIGHT_NAMES
 
 WIDTH, HEIGHT = 900, 500
 LIGHTS = ("red", "yellow", "green")  # top to bottom, as on a real traffic light
@@ -38,7 +39,7 @@ DIM: dict[str, tuple[int, int, int]] = {
     "yellow": (88, 76, 42),
     "green": (40, 78, 54),
 }
-LABELS: dict[str, str] = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", NO_DATA: "暂无数据"}
+LABELS = LIGHT_NAMES  # the lights' names, "none" (NO_DATA) included
 LABEL_COLOURS: dict[str, tuple[int, int, int]] = {**LIT, NO_DATA: (120, 128, 140)}
 
 BACKGROUND = (238, 242, 247)

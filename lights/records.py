@@ -37,9 +37,6 @@ class BrokenPromise:
         return cls(date.fromisoformat(str(data["date"])), str(data["severity"]),
                    str(data.get("note", "")))
 
-    def to_json(self) -> dict[str, str]:
-        return {"date": self.on.isoformat(), "severity": self.severity, "note": self.note}
-
 
 @dataclass(frozen=True)
 class NegativeEvent:
@@ -51,9 +48,6 @@ class NegativeEvent:
     def from_json(cls, data: dict[str, Any]) -> NegativeEvent:
         return cls(date.fromisoformat(str(data["date"])), str(data["kind"]),
                    str(data.get("note", "")))
-
-    def to_json(self) -> dict[str, str]:
-        return {"date": self.on.isoformat(), "kind": self.kind, "note": self.note}
 
 
 @dataclass(frozen=True)

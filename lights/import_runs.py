@@ -56,30 +56,34 @@ def file_identity(path: Path) -> tuple[str, int, int]:
     return str(path.resolve()), stat.st_size, int(stat.st_mtime)
 
 
-def _running(session: Session, path: Path) -> list[BuyerImport]:
+def _running(session: Session, name: str) -> list[BuyerImport]:
     statement = (select(BuyerImport)
-                 .where(BuyerImport.path == file_identity(path)[0],
-                        BuyerImport.status == "running")
+                 .where(BuyerImport.path == name, BuyerImport.status == "running")
                  .order_by(BuyerImport.id.desc()))
     return list(session.scalars(statement))
 
 
+def _resumable(session: Session, identity: tuple[str, int, int]) -> BuyerImport | None:
+    name, size, mtime = identity
+    return next((run for run in _running(session, name) if (run.size, run.mtime) == (size, mtime)),
+                None)
+
+
 def resumable(session: Session, path: Path) -> BuyerImport | None:
     """The unfinished run of this very file (not a file since changed), if there is one."""
-    _, size, mtime = file_identity(path)
-    return next((run for run in _running(session, path)
-                 if (run.size, run.mtime) == (size, mtime)), None)
+    return _resumable(session, file_identity(path))
 
 
 def start(session: Session, path: Path, source: str, resume: bool) -> BuyerImport:
     """The run to continue, or a new one (committed). Indexes that any earlier, unfinished run
     set aside pass to this one, so that whichever run finishes next builds them."""
-    run = resumable(session, path) if resume else None
+    identity = file_identity(path)
+    run = _resumable(session, identity) if resume else None
     is_new = run is None
     if run is None:
-        for old in _running(session, path):
+        for old in _running(session, identity[0]):
             old.status = "abandoned"
-        name, size, mtime = file_identity(path)
+        name, size, mtime = identity
         run = BuyerImport(path=name, size=size, mtime=mtime, source=source, status="running",
                           offset=0, line=0, accepted=0, rejected=0, deferred_indexes=[])
         session.add(run)

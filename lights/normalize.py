@@ -183,6 +183,9 @@ class ParsedQuery:
     country: str | None  # ISO code, when the query named one
 
 
+_CODES_NOT_WORDS = frozenset({"us", "uk"})  # everyday, yet codes: "ACME UK", not "acme uk"
+
+
 @cache
 def _country_lookup() -> tuple[dict[str, str], dict[str, str]]:
     """(names matched as typed in any case, codes matched only when typed in capitals).
@@ -191,14 +194,12 @@ def _country_lookup() -> tuple[dict[str, str], dict[str, str]]:
     "Grupo Castells S.Com." is not in the Comoros, nor "Alves - ME" in Montenegro. Everyday
     short names ("usa", "uae") stay words."""
     every = {fold(name): code for name, code in country_names().items() if code}
-    everyday = {fold(name) for name in EVERYDAY_NAMES}
+    words = {fold(name) for name in EVERYDAY_NAMES} - _CODES_NOT_WORDS
     codes = {name: code for name, code in every.items()
-             if name.isascii() and len(name) <= 3 and name not in everyday - _TWO_LETTERS}
+             if name.isascii() and len(name) <= 3 and name not in words}
     names = {name: code for name, code in every.items() if name not in codes}
     return names, codes
 
-
-_TWO_LETTERS = frozenset({"us", "uk"})  # everyday, yet codes: "ACME UK", not "acme uk"
 
 
 def _capital_code(word: str) -> str | None:

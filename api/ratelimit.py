@@ -61,6 +61,7 @@ def add_rate_limit_headers(response: Response) -> Response:
 
 SIGN_IN_FAILURES_ALLOWED = 5
 SIGN_IN_LOCK_SECONDS = 15 * 60
+SIGN_IN_LOCK_MINUTES = SIGN_IN_LOCK_SECONDS // 60
 
 
 def _failures_key(username: str) -> str:

@@ -12,7 +12,12 @@ from api.errors import RateLimited
 from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.pagination import PageArgs, page_of, paginated, window
-from api.ratelimit import clear_sign_in_failures, record_sign_in_failure, sign_in_locked
+from api.ratelimit import (
+    SIGN_IN_LOCK_MINUTES,
+    clear_sign_in_failures,
+    record_sign_in_failure,
+    sign_in_locked,
+)
 from api.session import TokenSchema
 from api.settings import identity_settings
 from core.services import current
@@ -100,7 +105,8 @@ def issue_token(body: dict[str, Any]) -> dict[str, Any]:
     session = services.db.session
     now = services.clock()
     if sign_in_locked(body["username"]):
-        raise RateLimited("密码错误次数过多，请 15 分钟后再试", code="sign_in_locked")
+        raise RateLimited(f"密码错误次数过多，请 {SIGN_IN_LOCK_MINUTES} 分钟后再试",
+                          code="sign_in_locked")
     try:
         account = staff_accounts.authenticate(session, body["username"], body["password"],
                                               now=now)

@@ -18,7 +18,12 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from api.ratelimit import clear_sign_in_failures, record_sign_in_failure, sign_in_locked
+from api.ratelimit import (
+    SIGN_IN_LOCK_MINUTES,
+    clear_sign_in_failures,
+    record_sign_in_failure,
+    sign_in_locked,
+)
 from api.settings import identity_settings
 from core.services import current
 from identity import IdentityError, Principal, audit
@@ -49,8 +54,12 @@ def _protect_forms() -> None:
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error: CSRFError) -> tuple[str, int]:
-    return render_template("pages/staff/message.html", title="页面已过期",
-                           message="表单已失效（CSRF 校验未通过），请返回后刷新页面再提交。"), 400
+    return _message("csrf", 400)
+
+
+def _message(reason: str, status: int, detail: str = "") -> tuple[str, int]:
+    """A message page; ``reason`` is a code, the sentences live in the template."""
+    return render_template("pages/staff/message.html", reason=reason, detail=detail), status
 
 
 def current_staff() -> Principal | None:
@@ -89,9 +98,7 @@ def staff_page(permission: str | None = None) -> Callable[[F], F]:
             if principal is None:
                 return redirect(url_for("staff_pages.login", next=request.full_path.rstrip("?")))
             if permission is not None and not principal.can(permission):
-                message = f"您的角色不能访问此页面（需要 {permission}）。"
-                return render_template("pages/staff/message.html", title="没有权限",
-                                       message=message), 403
+                return _message("forbidden", 403, detail=permission)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -110,8 +117,8 @@ def login() -> Any:
     now = services.clock()
     username = form.username.data or ""
     if sign_in_locked(username):
-        return render_template("pages/staff/login.html", form=form,
-                               error="密码错误次数过多，请 15 分钟后再试。"), 429
+        return render_template("pages/staff/login.html", form=form, error=None,
+                               locked_minutes=SIGN_IN_LOCK_MINUTES), 429
     try:
         account = staff_accounts.authenticate(services.db.session, username,
                                               form.password.data or "", now=now)
@@ -181,8 +188,7 @@ def set_active(staff_id: int) -> Any:
                               active=request.form.get("active") == "1")
     except IdentityError as error:
         session_db.rollback()
-        return render_template("pages/staff/message.html", title="无法修改",
-                               message=error.message), 409
+        return _message("refused", 409, detail=error.message)
     session_db.commit()
     return redirect(url_for("staff_pages.accounts"))
 

@@ -40,6 +40,7 @@ from lights.picture import LightCard, render_card_cached
 from lights.records import LIGHT_NAMES
 from lights.service import (
     CHINA,
+    MAX_QUERY_CHARS,
     DailyQuota,
     LightResult,
     Lookup,
@@ -58,7 +59,6 @@ log = logging.getLogger(__name__)
 PICTURE_SENT_SECONDS = 24 * 3600
 MIN_QUERY_CHARS = 2
 FILLER_WORDS = frozenset({"一下", "一下吧", "买家", "买方", "怎么用", "说明", "功能"})
-MAX_QUERY_CHARS = 100
 
 
 class LookupState(StrEnum):
@@ -223,7 +223,7 @@ def _china_time(moment: datetime) -> str:
 def my_lookups(msg: BaseMessage, ctx: Ctx) -> Reply:
     rows = [{"when": _china_time(row.created_at),
              "name": row.buyer_name or row.query, "light": LIGHT_NAMES.get(row.light, row.light)}
-            for row in recent_lookups(ctx.db, ctx.openid, 20)]
+            for row in recent_lookups(ctx.db, ctx.openid)]
     return ctx.text("lights/my_lookups.j2", rows=rows)
 
 

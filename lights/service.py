@@ -26,7 +26,8 @@ from lights.records import LIGHT_NAMES, STATUSES, BuyerRecord, CountryRating
 from lights.search import SearchResult, search
 
 CHINA = ZoneInfo("Asia/Shanghai")
-MAX_QUERY_CHARS = 100
+MY_LOOKUPS = 20  # 我的查询 shows the latest this many
+MAX_QUERY_CHARS = 100  # longer is no company name (the chat says so; stored cut)
 
 
 def china_today(now: datetime) -> date:
@@ -144,7 +145,7 @@ def record_lookup(session: Session, openid: str, query: str, result: LightResult
     return row
 
 
-def recent_lookups(session: Session, openid: str, limit: int = 20) -> list[BuyerLookup]:
+def recent_lookups(session: Session, openid: str, limit: int = MY_LOOKUPS) -> list[BuyerLookup]:
     statement = (select(BuyerLookup).where(BuyerLookup.openid == openid)
                  .order_by(BuyerLookup.created_at.desc(), BuyerLookup.id.desc()).limit(limit))
     return list(session.scalars(statement))

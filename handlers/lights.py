@@ -60,6 +60,8 @@ PICTURE_SENT_SECONDS = 24 * 3600
 MIN_QUERY_CHARS = 2
 FILLER_WORDS = frozenset({"一下", "一下吧", "买家", "买方", "怎么用", "说明", "功能"})
 
+QUERY_LIMITS = {"min_chars": MIN_QUERY_CHARS, "max_chars": MAX_QUERY_CHARS}  # for the hints
+
 
 class LookupState(StrEnum):
     NAME = "name"
@@ -197,7 +199,7 @@ def lookup_command(msg: BaseMessage, ctx: Ctx) -> Reply:
         return start_lookup(msg, ctx)  # "红绿灯服务", "查询一下": the service, not a buyer
     problem = _check_query(query)
     if problem:
-        return ctx.text("lights/hint.j2", code=problem)
+        return ctx.text("lights/hint.j2", code=problem, **QUERY_LIMITS)
     lookup = _search(ctx, query)
     if isinstance(lookup, str):
         return Text(lookup)
@@ -234,7 +236,7 @@ def _accept_name(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
         answer = answer.removeprefix(prefix).strip(" :：")
     problem = _check_query(answer)
     if problem:
-        return Stay(ctx.render("lights/hint.j2", code=problem))
+        return Stay(ctx.render("lights/hint.j2", code=problem, **QUERY_LIMITS))
     lookup = _search(ctx, answer)
     if isinstance(lookup, str):
         return End(lookup)

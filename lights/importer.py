@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -184,10 +185,48 @@ def _write_postgresql(connection: Connection, rows: list[Stored], now: datetime)
                 existed.append(buyer_id)
         if existed:
             cursor.execute("DELETE FROM buyer_names WHERE buyer_id = ANY(%s)", (existed,))
-        with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
-            for name_row in _name_rows(unique, ids):
-                copy.write_row(name_row)
+        _copy_names(cursor, unique, ids)
     return len(unique)
+
+
+def insert_new_buyers(session: Session, rows: list[Stored], now: datetime) -> int | None:
+    """A batch of buyers expected to be new (a first load) COPYed straight into ``buyers``
+    with ids taken from its sequence — a third less work for PostgreSQL than the staging
+    table and upsert, which must look for each buyer first. If one of them exists after all
+    (a source id repeated in a later batch, another import of the same buyers), nothing is
+    written and None returned: the caller upserts the batch. PostgreSQL only (None on
+    SQLite, whose upsert costs no more); the caller commits."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    unique = _latest(rows)
+    if not unique:
+        return 0
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:
+        cursor.execute("SAVEPOINT new_buyers")
+        ids = dict(zip(unique, (buyer_id for buyer_id, in cursor.execute(
+            "SELECT nextval('buyers_id_seq') FROM generate_series(1, %s)", (len(unique),))),
+            strict=True))
+        # The time as text, once: psycopg would format a datetime again for every row.
+        stamp = now.isoformat()
+        try:
+            with cursor.copy(f"COPY buyers (id, {', '.join(BUYER_COLUMNS)}) FROM STDIN") as copy:
+                for key, (values, _) in unique.items():
+                    copy.write_row((ids[key], *values, stamp))
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT new_buyers")
+            return None
+        cursor.execute("RELEASE SAVEPOINT new_buyers")
+        _copy_names(cursor, unique, ids)
+    return len(unique)
+
+
+def _copy_names(cursor: psycopg.Cursor, unique: dict[tuple[str, str], Stored],
+                ids: dict[tuple[str, str], int]) -> None:
+    with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
+        for name_row in _name_rows(unique, ids):
+            copy.write_row(name_row)
 
 
 def _insert_for(session: Session):
@@ -246,6 +285,24 @@ def _batches_in_parallel(reading: Reading) -> Iterator[Batch]:
         process.stdout.close()
 
 
+@dataclass
+class _BatchWriter:
+    """Writes a run's batches: straight in while they are all new, upserted from the first
+    batch that is not."""
+
+    session: Session
+    now: datetime
+    all_new: bool
+
+    def write(self, rows: list[Stored]) -> int:
+        if self.all_new:
+            written = insert_new_buyers(self.session, rows, self.now)
+            if written is not None:
+                return written
+            self.all_new = False
+        return upsert_buyers(self.session, rows, self.now)
+
+
 def import_buyers(session: Session, path: Path, *, source: str = "import",
                   batch_rows: int = BATCH_ROWS, resume: bool = True,
                   progress: Progress | None = None, on_reject: OnReject | None = None,
@@ -265,13 +322,15 @@ def import_buyers(session: Session, path: Path, *, source: str = "import",
         parallel = (os.cpu_count() or 1) > 1 and run.size - run.offset >= PARALLEL_FROM_BYTES
     cleaned = (_batches_in_parallel if parallel else batches)(reading)
     reported_offset = run.offset
+    # A first load (its indexes set aside): its buyers are new, until one is not.
+    writer = _BatchWriter(session, reading.now, all_new=bool(run.deferred_indexes))
     # Batches arrive as 10^5 fresh tuples each (unpickled, then bound by the driver): the
     # cyclic collector off here too (the importer runs in its own CLI process; a batch's
     # few cycles, if any, wait for the collector to come back on after the import).
     with closing(cleaned), without_cycle_collector():
         for batch in cleaned:
             _report_rejected(report, batch.rejected, on_reject)
-            report.accepted += upsert_buyers(session, batch.accepted, reading.now)
+            report.accepted += writer.write(batch.accepted)
             import_runs.record_batch(run, batch.end_offset, batch.end_line, report.accepted,
                                      report.rejected)
             session.commit()  # the batch and its checkpoint together

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
-from lights import import_runs
-from lights.importer import import_buyers
+from lights import import_runs, importer
+from lights.importer import import_buyers, insert_new_buyers
 from lights.models import Buyer, BuyerImport, BuyerName, CountryRisk
 from lights.rows import ParsingFailed
 from lights.search import search
@@ -341,16 +342,30 @@ def test_json_lines_with_a_bom_and_a_line_that_is_not_utf8(cli_env, db, tmp_path
 
 
 def test_a_first_load_with_a_source_id_repeated_in_a_later_batch_keeps_the_later_row(
-        cli_env, db, tmp_path):
+        cli_env, db, tmp_path, monkeypatch):
     """PostgreSQL COPYs a first load's batches straight into the table; a batch holding a
     buyer loaded by an earlier batch goes through the upsert instead."""
     rows = [good_row(number) for number in range(1, 5)]
     rows.append(good_row(2, name="Second Name GmbH", aliases="Zweiter Name"))
     path = write_csv(tmp_path / "repeat.csv", rows)
+    straight: list[int | None] = []
 
+    def recorded(session, batch, now):
+        straight.append(written := insert_new_buyers(session, batch, now))
+        return written
+
+    monkeypatch.setattr(importer, "insert_new_buyers", recorded)
+    started = datetime.now(UTC)
     report = import_buyers(db, path, batch_rows=2)
 
     assert (report.accepted, report.batches, count(db, Buyer)) == (5, 3, 4)
+    if db.get_bind().dialect.name == "postgresql":
+        assert straight == [2, 2, None]  # the third batch holds B2 again: upserted
+    else:
+        assert straight == [None]  # SQLite upserts from the start
+    stamps = [stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)  # SQLite: naive UTC
+              for stamp in db.scalars(select(Buyer.updated_at))]
+    assert all(started - timedelta(seconds=1) <= stamp <= datetime.now(UTC) for stamp in stamps)
     keys = _registry(db)
     assert ("crm", "B2", "Second Name GmbH") in {row[:3] for row in keys}
     assert {row[2] for row in keys if row[0] == "B2"} == {"second name", "zweiter name"}

@@ -110,7 +110,7 @@ def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], Stored]
     columns = ", ".join(BUYER_COLUMNS)
     marks = ", ".join("?" for _ in BUYER_COLUMNS)
     updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS)
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores a DateTime in SQLite
+    stamp = _sqlite_stamp(now)
     connection.exec_driver_sql(
         f"INSERT INTO buyers ({columns}) VALUES ({marks}) "
         f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}",
@@ -129,6 +129,10 @@ def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], Stored]
                 (source, *chunk))
             ids.update({(source, source_id): buyer_id for buyer_id, source_id in found})
     return ids, [buyer_id for buyer_id in ids.values() if buyer_id <= newest]
+
+
+def _sqlite_stamp(now: datetime) -> str:
+    return now.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores a DateTime in SQLite
 
 
 def _replace_names_sqlite(connection: Connection, buyer_ids: list[int],
@@ -189,19 +193,54 @@ def _write_postgresql(connection: Connection, rows: list[Stored], now: datetime)
     return len(unique)
 
 
+def _copy_names(cursor: psycopg.Cursor, unique: dict[tuple[str, str], Stored],
+                ids: dict[tuple[str, str], int]) -> None:
+    with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
+        for name_row in _name_rows(unique, ids):
+            copy.write_row(name_row)
+
+
+# --- a first load: buyers expected to be new, written without looking for them first ---------
+
 def insert_new_buyers(session: Session, rows: list[Stored], now: datetime) -> int | None:
-    """A batch of buyers expected to be new (a first load) COPYed straight into ``buyers``
-    with ids taken from its sequence — a third less work for PostgreSQL than the staging
-    table and upsert, which must look for each buyer first. If one of them exists after all
-    (a source id repeated in a later batch, another import of the same buyers), nothing is
-    written and None returned: the caller upserts the batch. PostgreSQL only (None on
-    SQLite, whose upsert costs no more); the caller commits."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return None
+    """A batch of buyers expected to be new (a first load), written with ids the writer
+    takes itself, where the upsert must look for each buyer first (and SQLite then read the
+    ids back): PostgreSQL COPYs them straight into ``buyers`` (a third less work for the
+    server than the staging table and upsert), SQLite inserts them without the id lookups.
+    If one of them exists after all (a source id repeated in a later batch, another import
+    of the same buyers), None is returned and the caller upserts the batch. The caller
+    commits."""
     unique = _latest(rows)
     if not unique:
         return 0
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    inserted = (_insert_new_postgresql if postgresql else _insert_new_sqlite)(
+        connection, unique, now)
+    return len(unique) if inserted else None
+
+
+def _insert_new_sqlite(connection: Connection, unique: dict[tuple[str, str], Stored],
+                       now: datetime) -> bool:
+    # Ids above the largest are free (one writer at a time). A buyer that exists (or an id
+    # another writer took) is skipped and the batch left to the upsert, which brings the
+    # rows inserted here to the same values and writes all the names.
+    newest = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM buyers").scalar()
+    ids = {key: newest + number for number, key in enumerate(unique, 1)}
+    stamp = _sqlite_stamp(now)
+    inserted = connection.exec_driver_sql(
+        f"INSERT INTO buyers (id, {', '.join(BUYER_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in range(len(BUYER_COLUMNS) + 1))}) "
+        "ON CONFLICT DO NOTHING",
+        [(ids[key], *values, stamp) for key, (values, _) in unique.items()]).rowcount
+    if inserted != len(unique):
+        return False
+    _replace_names_sqlite(connection, [], list(_name_rows(unique, ids)))
+    return True
+
+
+def _insert_new_postgresql(connection: Connection, unique: dict[tuple[str, str], Stored],
+                           now: datetime) -> bool:
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:
         cursor.execute("SAVEPOINT new_buyers")
@@ -216,18 +255,13 @@ def insert_new_buyers(session: Session, rows: list[Stored], now: datetime) -> in
                     copy.write_row((ids[key], *values, stamp))
         except psycopg.errors.UniqueViolation:
             cursor.execute("ROLLBACK TO SAVEPOINT new_buyers")
-            return None
+            return False
         cursor.execute("RELEASE SAVEPOINT new_buyers")
         _copy_names(cursor, unique, ids)
-    return len(unique)
+    return True
 
 
-def _copy_names(cursor: psycopg.Cursor, unique: dict[tuple[str, str], Stored],
-                ids: dict[tuple[str, str], int]) -> None:
-    with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
-        for name_row in _name_rows(unique, ids):
-            copy.write_row(name_row)
-
+# --- country risks --------------------------------------------------------------------------
 
 def _insert_for(session: Session):
     dialect = session.get_bind().dialect.name

@@ -343,10 +343,11 @@ def test_json_lines_with_a_bom_and_a_line_that_is_not_utf8(cli_env, db, tmp_path
 
 def test_a_first_load_with_a_source_id_repeated_in_a_later_batch_keeps_the_later_row(
         cli_env, db, tmp_path, monkeypatch):
-    """PostgreSQL COPYs a first load's batches straight into the table; a batch holding a
-    buyer loaded by an earlier batch goes through the upsert instead."""
-    rows = [good_row(number) for number in range(1, 5)]
+    """A first load's batches go straight into the table (PostgreSQL: COPY); a batch holding
+    a buyer loaded by an earlier batch goes through the upsert instead, and so do the rest."""
+    rows = [good_row(number) for number in range(1, 6)]
     rows.append(good_row(2, name="Second Name GmbH", aliases="Zweiter Name"))
+    rows.append(good_row(6))
     path = write_csv(tmp_path / "repeat.csv", rows)
     straight: list[int | None] = []
 
@@ -358,11 +359,8 @@ def test_a_first_load_with_a_source_id_repeated_in_a_later_batch_keeps_the_later
     started = datetime.now(UTC)
     report = import_buyers(db, path, batch_rows=2)
 
-    assert (report.accepted, report.batches, count(db, Buyer)) == (5, 3, 4)
-    if db.get_bind().dialect.name == "postgresql":
-        assert straight == [2, 2, None]  # the third batch holds B2 again: upserted
-    else:
-        assert straight == [None]  # SQLite upserts from the start
+    assert (report.accepted, report.batches, count(db, Buyer)) == (7, 4, 6)
+    assert straight == [2, 2, None]  # the third batch (B5, B2 again): upserted, and the rest
     stamps = [stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)  # SQLite: naive UTC
               for stamp in db.scalars(select(Buyer.updated_at))]
     assert all(started - timedelta(seconds=1) <= stamp <= datetime.now(UTC) for stamp in stamps)
@@ -370,6 +368,9 @@ def test_a_first_load_with_a_source_id_repeated_in_a_later_batch_keeps_the_later
     assert ("crm", "B2", "Second Name GmbH") in {row[:3] for row in keys}
     assert {row[2] for row in keys if row[0] == "B2"} == {"second name", "zweiter name"}
     assert db.scalar(select(func.count()).where(BuyerName.name_key == "buyer number 2")) == 0
+    assert sorted(row[:2] for row in keys if len(row) == 3) == [  # each name once
+        ("B1", "legal"), ("B2", "alias"), ("B2", "legal"), ("B3", "legal"), ("B4", "legal"),
+        ("B5", "legal"), ("B6", "legal")]
 
 
 def test_tabs_newlines_and_backslashes_survive_the_bulk_load(cli_env, db, tmp_path):

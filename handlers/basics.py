@@ -9,6 +9,7 @@ from followers import subscriptions
 from handlers.context import Ctx
 from handlers.replies import NoReply, Reply
 from handlers.routing import Handler, Route, on_event, on_keywords, on_menu
+from lights.service import MY_LOOKUPS
 from menus import keys
 
 
@@ -30,7 +31,7 @@ def farewell(msg: BaseMessage, ctx: Ctx) -> Reply:
 
 
 def show_help(msg: BaseMessage, ctx: Ctx) -> Reply:
-    return ctx.text("help.j2")
+    return ctx.text("help.j2", my_lookups=MY_LOOKUPS)
 
 
 def nothing_to_cancel(msg: BaseMessage, ctx: Ctx) -> Reply:

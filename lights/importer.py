@@ -3,9 +3,11 @@ cleans the rows).
 
 - Rows go to the database in batches, upserted by (source, source id): SQLite gets one
   executemany of ``INSERT ... ON CONFLICT DO UPDATE`` (its driver loops in C); PostgreSQL gets
-  COPY into staging tables (psycopg's C code writes the rows) and one statement that upserts
-  the buyers and replaces their names. No row-by-row ORM: millions of rows must load at tens
+  COPY into a staging table (psycopg's C code writes the rows) and one statement that upserts
+  the buyers; their names are replaced. No row-by-row ORM: millions of rows must load at tens
   of thousands per second.
+- A first load (into an empty registry) writes its buyers straight in, with ids the writer
+  takes itself, until a batch holds one that exists (``insert_new_buyers``).
 - Big files are read, decoded and validated in a second process that runs ahead of the writer
   and sends each batch ready to write, in file order.
 - Each batch commits with its checkpoint in ``buyer_imports``; a second run of the same file

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lights.service import MY_LOOKUPS
+
 
 def test_every_word_the_help_suggests_is_understood(wechat):
     help_text = wechat.say("o-help", "帮助")
@@ -16,3 +18,7 @@ def test_every_word_the_help_suggests_is_understood(wechat):
         content = reply.get("Content", "")
         assert "暂时没能理解" not in content, f"help suggests {word!r} but nobody routes it"
         wechat.say("o-help", "取消")  # leave any conversation the word started
+
+
+def test_the_help_gives_the_number_of_lookups_that_我的查询_shows(wechat):
+    assert f"「我的查询」看最近 {MY_LOOKUPS} 次" in wechat.say("o-help", "帮助")

@@ -52,6 +52,11 @@ BUYER_COLUMNS = ("source", "source_id", *UPDATED_COLUMNS)
 STORED_COLUMNS = BUYER_COLUMNS[:-1]  # updated_at is one value per batch, added when written
 COUNTRY = STORED_COLUMNS.index("country")
 
+# Longest text kept per field (the columns' sizes); a note or an alias is cut, the rest rejected.
+NAME_CHARS, ID_CHARS, SOURCE_CHARS = 300, 80, 40
+ADDRESS_CHARS, INDUSTRY_CHARS, NOTE_CHARS, STATUS_CHARS = 2000, 120, 200, 20
+FOUNDED_FROM = 1600  # the earliest year founded taken as real
+
 StoredRow = tuple[Any, ...]
 Stored = tuple[StoredRow, list[tuple[str, str]]]
 
@@ -190,7 +195,7 @@ def _records(value: Any, name: str, field_name: str, allowed: Iterable[str]) -> 
         when = _date(on, name)
         if when is None:
             raise Rejected(f"{name}: a record without a date")
-        records.append({"date": when.isoformat(), field_name: kind, "note": str(note)[:200]})
+        records.append({"date": when.isoformat(), field_name: kind, "note": str(note)[:NOTE_CHARS]})
     return records
 
 
@@ -222,25 +227,26 @@ def clean_row(row: dict[str, Any], default_source: str, now: datetime) -> Stored
     """One raw row → its ``buyers`` values in ``STORED_COLUMNS`` order and its names, or
     ``Rejected``. Takes every form a file may write (numbers as text, "yes"/"是", lists as
     "a|b", records as "2024-05-01:major"); ``clean_line`` takes the usual JSON line faster."""
-    name = _text(row, "name", 300) or _text(row, "legal_name", 300)
+    name = _text(row, "name", NAME_CHARS) or _text(row, "legal_name", NAME_CHARS)
     if not name:
         raise Rejected("name: missing")
-    source_id = _text(row, "source_id", 80)
+    source_id = _text(row, "source_id", ID_CHARS)
     if not source_id:
         raise Rejected("source_id: missing")
-    status = (_text(row, "status", 20) or "active").lower()
+    status = (_text(row, "status", STATUS_CHARS) or "active").lower()
     if status not in STATUSES:
         raise Rejected(f"status: must be one of {', '.join(STATUSES)}, got {status!r}")
-    aliases = [str(alias).strip()[:300] for alias in _list(row.get("aliases"))]
-    original = _text(row, "original_name", 300)
-    registration = _text(row, "registration_number", 80)
+    aliases = [str(alias).strip()[:NAME_CHARS] for alias in _list(row.get("aliases"))]
+    original = _text(row, "original_name", NAME_CHARS)
+    registration = _text(row, "registration_number", ID_CHARS)
     country = _country(row.get("country"))
     names = _names(name, aliases, original)
     values = (
-        _text(row, "source", 40) or default_source, source_id, name, original, _json(aliases),
+        _text(row, "source", SOURCE_CHARS) or default_source, source_id, name, original,
+        _json(aliases),
         country, registration, registration_key(registration) if registration else None,
-        _text(row, "address", 2000), _text(row, "industry", 120),
-        _int(row.get("founded"), "founded", 1600, now.year), status,
+        _text(row, "address", ADDRESS_CHARS), _text(row, "industry", INDUSTRY_CHARS),
+        _int(row.get("founded"), "founded", FOUNDED_FROM, now.year), status,
         _flag(row, "well_known", "listed"),
         _records_json(row.get("broken_promises"), "broken_promises", "severity", SEVERITIES),
         _records_json(row.get("negative_events"), "negative_events", "kind", EVENT_KINDS),
@@ -256,37 +262,44 @@ def clean_row(row: dict[str, Any], default_source: str, now: datetime) -> Stored
 # checks. Any other line — a key in capitals or unknown, a number written as text, "yes",
 # a date with a time, a value over its length — fails that decoding and takes ``clean_row``,
 # which accepts or rejects it with its reason: both paths give the same result for a line
-# both take (tests/test_lights_import.py compares them).
+# both take (tests/test_lights_rows.py compares them).
 
 def _up_to(limit: int) -> Any:
-    return Annotated[str, msgspec.Meta(max_length=limit)] | None
+    return Annotated[str, msgspec.Meta(max_length=limit)]
+
+
+# msgspec reads these annotations at run time (the Literals take the values of lights.records).
+_Name, _Id, _Source = _up_to(NAME_CHARS), _up_to(ID_CHARS), _up_to(SOURCE_CHARS)
+_Address, _Industry, _Note = _up_to(ADDRESS_CHARS), _up_to(INDUSTRY_CHARS), _up_to(NOTE_CHARS)
+_Severity, _EventKind = Literal[SEVERITIES], Literal[tuple(EVENT_KINDS)]
+_Status = Literal[tuple(STATUSES)]
 
 
 class _BrokenPromise(msgspec.Struct):
     date: date
-    severity: Literal[SEVERITIES]  # type: ignore[valid-type]
-    note: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    severity: _Severity
+    note: _Note = ""
 
 
 class _NegativeEvent(msgspec.Struct):
     date: date
-    kind: Literal[tuple(EVENT_KINDS)]  # type: ignore[valid-type]
-    note: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    kind: _EventKind
+    note: _Note = ""
 
 
 class _Line(msgspec.Struct, forbid_unknown_fields=True):
-    source_id: _up_to(80)  # type: ignore[valid-type]
+    source_id: _Id
     country: str
-    name: _up_to(300) = None  # type: ignore[valid-type]
-    legal_name: _up_to(300) = None  # type: ignore[valid-type]
-    source: _up_to(40) = None  # type: ignore[valid-type]
+    name: _Name | None = None
+    legal_name: _Name | None = None
+    source: _Source | None = None
     aliases: list[str] | None = None
-    original_name: _up_to(300) = None  # type: ignore[valid-type]
-    registration_number: _up_to(80) = None  # type: ignore[valid-type]
-    address: _up_to(2000) = None  # type: ignore[valid-type]
-    industry: _up_to(120) = None  # type: ignore[valid-type]
-    founded: Annotated[int, msgspec.Meta(ge=1600)] | None = None
-    status: Literal[tuple(STATUSES)] | None = None  # type: ignore[valid-type]
+    original_name: _Name | None = None
+    registration_number: _Id | None = None
+    address: _Address | None = None
+    industry: _Industry | None = None
+    founded: Annotated[int, msgspec.Meta(ge=FOUNDED_FROM)] | None = None
+    status: _Status | None = None
     well_known: bool | None = None
     listed: bool | None = None
     broken_promises: list[_BrokenPromise] | None = None
@@ -317,7 +330,7 @@ def clean_line(raw: bytes, default_source: str, now: datetime) -> Stored | None:
     founded = line.founded
     if not name or not source_id or country is None or (founded or 0) > now.year:
         return None
-    aliases = [alias.strip()[:300] for alias in line.aliases] if line.aliases else []
+    aliases = [alias.strip()[:NAME_CHARS] for alias in line.aliases] if line.aliases else []
     original, registration = _stripped(line.original_name), _stripped(line.registration_number)
     promises, events = line.broken_promises, line.negative_events
     values = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from lights import search as search_module
 from lights.importer import upsert_buyers
@@ -226,3 +226,63 @@ def test_legal_forms_are_removed_from_either_end(name, key):
 def test_typo_halves_split_the_key_and_skip_short_keys():
     assert typo_halves("parisi foscari") == ("parisi ", "foscari")
     assert typo_halves("acme") is None
+
+
+@pytest.fixture
+def statements(db):
+    """The SQL each read sends to the driver, with its parameters."""
+    sent: list[tuple[str, dict]] = []
+
+    def record(_connection, _cursor, statement, parameters, _context, _many):
+        sent.append((statement, parameters))
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def load_names(db, names: list[str]) -> None:
+    now = datetime.now(UTC)
+    rows = [{"source_id": str(number), "name": name, "country": "DE"}
+            for number, name in enumerate(names)]
+    upsert_buyers(db, [clean_row(row, "test", now) for row in rows], now)
+    db.execute(text("ANALYZE buyer_names"))
+    db.commit()
+
+
+def test_a_rare_piece_is_read_through_the_trigram_index_whatever_the_planner_thinks(
+        db, statements, monkeypatch):
+    """PostgreSQL: past the names scanned first, the read goes to the trigram index with the
+    table scans off — on a small table (or a misjudged piece) the planner would scan."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("FTS5 reads its index whatever the query")
+    monkeypatch.setattr(search_module, "SCAN_FIRST_NAMES", 50)
+    load_names(db, [f"Filler {number} Trading" for number in range(300)]
+               + [f"Harbour {number} Holdings" for number in range(3)])
+    statements.clear()
+
+    found = search_module.name_index(db).containing(db, "holdings", None, 100)
+
+    assert sorted(key for _, key in found) == [f"harbour {n} holdings" for n in range(3)]
+    *before, (read, parameters), (restore, _) = statements
+    assert "'enable_seqscan', 'on'" in restore  # the table scans back on after the read
+    db.rollback()
+    connection = db.connection()
+    for sql, values in before:  # the same settings, in the same order, as the read had
+        connection.exec_driver_sql(sql, values)
+    plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + read, parameters).scalars())
+    assert "ix_buyer_names_key_trgm" in plan, plan
+    db.rollback()
+
+
+def test_a_common_piece_is_answered_by_the_names_scanned_first(db, statements):
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("FTS5 reads its index whatever the query")
+    load_names(db, [f"Filler {number} Trading" for number in range(150)])
+    statements.clear()
+
+    found = search_module.name_index(db).containing(db, "trading", None, 100)
+
+    assert len(found) == 100
+    assert len(statements) == 1  # one bounded scan: no index read, no settings changed

@@ -25,6 +25,7 @@ from identity.access import Permission
 from lights.models import Buyer
 from lights.search import search
 from lights.service import (
+    MAX_QUERY_CHARS,
     BuyerView,
     DailyQuota,
     LightResult,
@@ -38,7 +39,7 @@ blp = ApiBlueprint("buyers", __name__, url_prefix="/buyers", description="资信
 
 
 class SearchArgs(ma.Schema):
-    q = ma.fields.String(load_default="", validate=ma.validate.Length(max=100),
+    q = ma.fields.String(load_default="", validate=ma.validate.Length(max=MAX_QUERY_CHARS),
                          metadata={"description": "买方名称、别名、原文名称或注册号；可带国家，"
                                                   "如「ACME 德国」。为空时返回空列表"})
     country = ma.fields.String(load_default=None, validate=ma.validate.OneOf(COUNTRY_CODES),

@@ -41,12 +41,14 @@ from lights.records import LIGHT_NAMES
 from lights.service import (
     CHINA,
     MAX_QUERY_CHARS,
+    MIN_QUERY_CHARS,
     DailyQuota,
     LightResult,
     Lookup,
     china_today,
     light_for,
     look_up,
+    query_problem,
     recent_lookups,
     record_lookup,
 )
@@ -57,7 +59,6 @@ from wechat.media import MediaCache, UploadTooSlow
 log = logging.getLogger(__name__)
 
 PICTURE_SENT_SECONDS = 24 * 3600
-MIN_QUERY_CHARS = 2
 FILLER_WORDS = frozenset({"一下", "一下吧", "买家", "买方", "怎么用", "说明", "功能"})
 
 QUERY_LIMITS = {"min_chars": MIN_QUERY_CHARS, "max_chars": MAX_QUERY_CHARS}  # for the hints
@@ -154,15 +155,6 @@ def _not_found_text(ctx: Ctx, lookup: Lookup) -> str:
 
 # --- the lookup --------------------------------------------------------------------------------
 
-def _check_query(text: str) -> str | None:
-    """A hint when the text cannot be a buyer name, else None."""
-    if len(text.strip()) < MIN_QUERY_CHARS:
-        return "name_too_short"
-    if len(text) > MAX_QUERY_CHARS:
-        return "name_too_long"
-    return None
-
-
 def _search(ctx: Ctx, query: str) -> Lookup | str:
     """The lookup, or the text to answer when the quota is spent."""
     today = china_today(ctx.now)
@@ -197,7 +189,7 @@ def lookup_command(msg: BaseMessage, ctx: Ctx) -> Reply:
     query = ctx.match.group("name").strip()
     if query in FILLER_WORDS or synonyms.load().key_for(msg.content or "") == keys.LIGHT_LOOKUP:
         return start_lookup(msg, ctx)  # "红绿灯服务", "查询一下": the service, not a buyer
-    problem = _check_query(query)
+    problem = query_problem(query)
     if problem:
         return ctx.text("lights/hint.j2", code=problem, **QUERY_LIMITS)
     lookup = _search(ctx, query)
@@ -234,7 +226,7 @@ def my_lookups(msg: BaseMessage, ctx: Ctx) -> Reply:
 def _accept_name(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
     for prefix in ("查询", "红绿灯"):  # "查询 ACME" typed while being asked for a name
         answer = answer.removeprefix(prefix).strip(" :：")
-    problem = _check_query(answer)
+    problem = query_problem(answer)
     if problem:
         return Stay(ctx.render("lights/hint.j2", code=problem, **QUERY_LIMITS))
     lookup = _search(ctx, answer)

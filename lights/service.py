@@ -27,6 +27,7 @@ from lights.search import SearchResult, search
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MY_LOOKUPS = 20  # 我的查询 shows the latest this many
+MIN_QUERY_CHARS = 2  # shorter is no company name
 MAX_QUERY_CHARS = 100  # longer is no company name (the chat says so; stored cut)
 
 
@@ -109,6 +110,15 @@ def light_of(session: Session, buyer: Buyer, today: date) -> LightResult:
     rating = _country_rating(session, buyer.country)
     verdict = evaluate(BuyerRecord.of(buyer), today, rating)
     return LightResult(BuyerView.of(buyer), verdict, rating)
+
+
+def query_problem(text: str) -> str | None:
+    """Why the text cannot be a buyer name ("name_too_short" / "name_too_long"), else None."""
+    if len(text.strip()) < MIN_QUERY_CHARS:
+        return "name_too_short"
+    if len(text) > MAX_QUERY_CHARS:
+        return "name_too_long"
+    return None
 
 
 def light_for(session: Session, buyer_id: int, today: date) -> LightResult | None:

@@ -108,13 +108,12 @@ def _latest(rows: list[Stored]) -> dict[tuple[str, str], Stored]:
 def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], Stored],
                    now: datetime) -> Upserted:
     # Rowids only grow (and one writer at a time): above the largest before, a buyer is new.
-    newest = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM buyers").scalar()
+    newest = _largest_id(connection, "buyers")
     columns = ", ".join(BUYER_COLUMNS)
-    marks = ", ".join("?" for _ in BUYER_COLUMNS)
     updates = ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS)
     stamp = _sqlite_stamp(now)
     connection.exec_driver_sql(
-        f"INSERT INTO buyers ({columns}) VALUES ({marks}) "
+        f"INSERT INTO buyers ({columns}) VALUES ({_marks(len(BUYER_COLUMNS))}) "
         f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}",
         [(*values, stamp) for values, _ in unique.values()],
     )
@@ -125,12 +124,19 @@ def _upsert_sqlite(connection: Connection, unique: dict[tuple[str, str], Stored]
     for source, source_ids in by_source.items():
         for start in range(0, len(source_ids), SQLITE_CHUNK):
             chunk = source_ids[start:start + SQLITE_CHUNK]
-            marks = ", ".join("?" for _ in chunk)
             found = connection.exec_driver_sql(
-                f"SELECT id, source_id FROM buyers WHERE source = ? AND source_id IN ({marks})",
-                (source, *chunk))
+                "SELECT id, source_id FROM buyers WHERE source = ? "
+                f"AND source_id IN ({_marks(len(chunk))})", (source, *chunk))
             ids.update({(source, source_id): buyer_id for buyer_id, source_id in found})
     return ids, [buyer_id for buyer_id in ids.values() if buyer_id <= newest]
+
+
+def _largest_id(connection: Connection, table: str) -> int:
+    return connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
 
 
 def _sqlite_stamp(now: datetime) -> str:
@@ -144,11 +150,11 @@ def _replace_names_sqlite(connection: Connection, buyer_ids: list[int],
     for start in range(0, len(buyer_ids), SQLITE_CHUNK):
         chunk = buyer_ids[start:start + SQLITE_CHUNK]
         connection.exec_driver_sql(
-            f"DELETE FROM buyer_names WHERE buyer_id IN ({', '.join('?' for _ in chunk)})",
-            tuple(chunk))
-    before = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM buyer_names").scalar()
+            f"DELETE FROM buyer_names WHERE buyer_id IN ({_marks(len(chunk))})", tuple(chunk))
+    before = _largest_id(connection, "buyer_names")
     connection.exec_driver_sql(
-        f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) VALUES (?, ?, ?, ?, ?)", names)
+        f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) "
+        f"VALUES ({_marks(len(NAME_COLUMNS))})", names)
     connection.exec_driver_sql(
         "INSERT INTO buyer_names_fts (rowid, name_key) "
         "SELECT id, name_key FROM buyer_names WHERE id > ?", (before,))
@@ -227,12 +233,12 @@ def _insert_new_sqlite(connection: Connection, unique: dict[tuple[str, str], Sto
     # Ids above the largest are free (one writer at a time). A buyer that exists (or an id
     # another writer took) is skipped and the batch left to the upsert, which brings the
     # rows inserted here to the same values and writes all the names.
-    newest = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM buyers").scalar()
+    newest = _largest_id(connection, "buyers")
     ids = {key: newest + number for number, key in enumerate(unique, 1)}
     stamp = _sqlite_stamp(now)
     inserted = connection.exec_driver_sql(
         f"INSERT INTO buyers (id, {', '.join(BUYER_COLUMNS)}) "
-        f"VALUES ({', '.join('?' for _ in range(len(BUYER_COLUMNS) + 1))}) "
+        f"VALUES ({_marks(len(BUYER_COLUMNS) + 1)}) "
         "ON CONFLICT DO NOTHING",
         [(ids[key], *values, stamp) for key, (values, _) in unique.items()]).rowcount
     if inserted != len(unique):

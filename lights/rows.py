@@ -142,9 +142,9 @@ def _iso_date(value: Any, name: str) -> str | None:
     if value.__class__ is str and len(value) == 10 and value[4] == "-":  # as most files write it
         try:
             date.fromisoformat(value)
+            return value
         except ValueError:
-            raise Rejected(f"{name}: not a date (YYYY-MM-DD): {value!r}") from None
-        return value
+            pass  # _date says why
     when = _date(value, name)
     return when.isoformat() if when else None
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from wechatpy.messages import BaseMessage
 
 from core.conversation import CANCEL_WORDS
+from core.replies import NoReply, Reply
 from followers import subscriptions
 from handlers.context import Ctx
-from handlers.replies import NoReply, Reply
 from handlers.routing import Handler, Route, on_event, on_keywords, on_menu
 from lights.service import MY_LOOKUPS
 from menus import keys

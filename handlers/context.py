@@ -15,8 +15,8 @@ from wechatpy.messages import BaseMessage
 from core.config import Settings
 from core.conversation import Conversation, ConversationStore, Flow
 from core.models import Follower
+from core.replies import Reply, Text, to_payload
 from core.services import Services
-from handlers.replies import Reply, Text, to_payload
 
 
 def render(template: str, **data: Any) -> str:

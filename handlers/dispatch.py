@@ -25,9 +25,9 @@ from core.conversation import (
 )
 from core.logs import hash_openid
 from core.models import InboundMessage, utcnow
+from core.replies import NoReply, Reply, Text, split_text
 from core.services import Services
 from handlers.context import Ctx, render
-from handlers.replies import NoReply, Reply, Text, split_text
 from handlers.routing import Router
 from wechat.delivery import CustomerServiceQuota
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import current_app
 from wechatpy.messages import BaseMessage
 
+from core.replies import Reply
 from handlers import basics
 from handlers.context import Ctx
-from handlers.replies import Reply
 from handlers.routing import Handler, Route, RouteKind, on_keywords, on_pattern
 from menus import synonyms
 

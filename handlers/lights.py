@@ -32,9 +32,9 @@ from wechatpy.messages import BaseMessage
 from core.conversation import End, Flow, Goto, Stay, Step, Transition
 from core.countries import display_name
 from core.redis_store import key
+from core.replies import Image, Reply, Text, to_payload
 from core.services import Services, current
 from handlers.context import Ctx
-from handlers.replies import Image, Reply, Text, to_payload
 from handlers.routing import Route, on_keywords, on_menu, on_pattern
 from lights.picture import LightCard, render_card_cached
 from lights.records import LIGHT_NAMES

@@ -26,6 +26,7 @@ from wechatpy.messages import BaseMessage
 
 from core.conversation import End, Flow, Goto, Stay, Step, Transition
 from core.models import Follower
+from core.replies import Reply
 from followers.profile import (
     ProfileInputError,
     market_names,
@@ -34,7 +35,6 @@ from followers.profile import (
     parse_region,
 )
 from handlers.context import Ctx
-from handlers.replies import Reply
 from handlers.routing import Route, on_keywords, on_menu
 from menus import keys
 

@@ -17,8 +17,8 @@ from enum import StrEnum
 
 from wechatpy.messages import BaseMessage
 
+from core.replies import Reply
 from handlers.context import Ctx
-from handlers.replies import Reply
 
 Handler = Callable[[BaseMessage, Ctx], Reply]
 

@@ -12,8 +12,8 @@ from typing import Any
 from wechatpy.messages import BaseMessage
 
 import branches
+from core.replies import Reply
 from handlers.context import Ctx
-from handlers.replies import Reply
 from handlers.routing import Handler, Route, on_keywords, on_menu, on_pattern
 from menus import keys
 

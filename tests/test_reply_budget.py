@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from handlers.replies import Text, split_text
+from core.replies import Text, split_text
 from tests.conftest import make_app
 from wechat.delivery import deliver
 from wechat.simulator import WeChatSimulator

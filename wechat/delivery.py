@@ -16,8 +16,8 @@ from wechatpy.exceptions import WeChatClientException
 
 from core.logs import hash_openid
 from core.redis_store import key
+from core.replies import Image, News, NoReply, Reply, Text, from_payload
 from core.services import current
-from handlers.replies import Image, News, NoReply, Reply, Text, from_payload
 
 log = logging.getLogger(__name__)
 

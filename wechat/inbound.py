@@ -14,7 +14,7 @@ from wechatpy.messages import BaseMessage
 from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
 from core.config import WebhookSettings, WeChatSettings
-from handlers.replies import Image, News, NoReply, Reply, Text
+from core.replies import Image, News, NoReply, Reply, Text
 from wechat.crypto import MessageCipher
 from wechat.security import (
     RequestRejected,

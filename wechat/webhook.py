@@ -10,8 +10,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.logs import hash_openid
+from core.replies import Reply, to_payload
 from core.services import Services, current
-from handlers.replies import Reply, to_payload
 from wechat.dedupe import Deduper, dedupe_key
 from wechat.inbound import Gate, Inbound, render_reply
 from wechat.security import RequestRejected

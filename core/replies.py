@@ -1,4 +1,5 @@
-"""What a handler returns. Rendering to WeChat XML happens in the webhook, not here."""
+"""What a handler returns: the reply values, shared by the handlers that make them and the
+WeChat adapter (``wechat/``) that renders them to XML or delivers them later."""
 
 from __future__ import annotations
 

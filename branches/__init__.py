@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from followers.profile import PROVINCES
+from core.places import PROVINCES
 
 DATA_PATH = Path(__file__).resolve().parent / "branches.toml"
 

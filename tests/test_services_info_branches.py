@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import branches
-from followers.profile import PROVINCES
+from core.places import PROVINCES
 
 NOT_LISTED = {"北京", "内蒙古", "台湾", "香港", "澳门"}  # the seed names no branch for these
 

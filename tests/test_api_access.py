@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from identity.testing import follower_token, make_staff, staff_token
+from helpers import follower_token, make_staff, staff_token
 
 CALLERS = ("anonymous", "follower", "other_follower", "operator", "claims_reviewer",
            "academy_editor", "admin")

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from identity.models import StaffAccount
-from identity.testing import follower_token, make_staff, staff_token
 from tests.conftest import free_port, make_app
+
+from helpers import follower_token, make_staff, staff_token
 
 PASSWORD = "a-long-enough-secret"
 

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from identity.testing import follower_token, make_staff, staff_token
+from helpers import follower_token, make_staff, staff_token
 
 EXAMPLES_PER_MODE = 20
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from identity.models import AuditEntry, StaffAccount
-from identity.testing import TEST_PASSWORD, make_staff, staff_token
 from xinbao_cli import main
+
+from helpers import TEST_PASSWORD, make_staff, staff_token
 
 PASSWORD = "a-long-enough-secret"
 

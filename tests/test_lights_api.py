@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from identity.testing import follower_token, make_staff, staff_token
 from lights.importer import upsert_buyers
 from lights.rows import clean_row
 from lights.service import recent_lookups
 from tests.conftest import make_app
+
+from helpers import follower_token, make_staff, staff_token
 
 
 @pytest.fixture

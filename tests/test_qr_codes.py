@@ -180,7 +180,7 @@ def test_stats_per_scene_from_the_command(cli, wechat):
 
 
 def test_stats_per_scene_from_the_api(wechat, services, live_server):
-    from identity.testing import follower_token, make_staff, staff_token
+    from helpers import follower_token, make_staff, staff_token
 
     follow_through_scenes(wechat)
     token = staff_token(services, make_staff(services, "qr.operator", ["operator"]))

@@ -1,8 +1,8 @@
-"""Test and sandbox helpers: staff accounts and tokens without the sign-in dance.
+"""Test helpers: staff accounts and tokens without the sign-in dance.
 
 Later issues use these in their own API tests::
 
-    from identity.testing import follower_token, make_staff, staff_token
+    from helpers import follower_token, make_staff, staff_token
     token = staff_token(services, make_staff(services, "op1", ["operator"]))
 """
 

@@ -8,13 +8,14 @@ check it before the request body is read, and document the rule in the OpenAPI d
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from flask import g, request
 
 from api.docs import mark
 from api.errors import Forbidden, Unauthorized, from_identity_error
+from followers.models import Follower
 from identity import IdentityError, Principal
 from identity import sessions as identity_sessions
 from identity.access import check_permission_name
@@ -46,10 +47,11 @@ def current_principal() -> Principal | None:
         from core.services import current
 
         services = current()
+        session = services.db.session
         try:
             principal = identity_sessions.resolve(
-                services.db.session, identity_sessions.signer(services.settings.secret_key),
-                token, services.clock(),
+                session, identity_sessions.signer(services.settings.secret_key),
+                token, services.clock(), partial(session.get, Follower),
             )
         except IdentityError as error:
             raise from_identity_error(error) from None

@@ -11,8 +11,8 @@ from api.blueprint import ApiBlueprint
 from api.errors import NotFound
 from api.pagination import PageArgs, page_of, paginated, window
 from api.session import FollowerSchema
-from core.models import Follower
 from core.services import current
+from followers.models import Follower
 from identity.access import Permission
 
 blp = ApiBlueprint("followers", __name__, url_prefix="/followers", description="关注用户")

@@ -13,8 +13,9 @@ from api.errors import Unauthorized, UpstreamError
 from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.settings import identity_settings
-from core.models import Follower
 from core.services import current
+from followers.models import Follower
+from followers.subscriptions import get_or_create_follower
 from identity import sessions
 from identity.sessions import IssuedToken
 from web.sns import SnsError, code_to_session
@@ -75,8 +76,7 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
         raise UpstreamError(details={"errcode": error.errcode}) from None
     now = services.clock()
     session = services.db.session
-    follower = sessions.follower_for_login(session, found.openid, found.unionid, now)
-    session.flush()
+    follower = get_or_create_follower(session, found.openid, found.unionid, now)
     issued = sessions.open_follower_session(
         session, sessions.signer(services.settings.secret_key), follower,
         openid=found.openid, unionid=found.unionid, session_key=found.session_key, now=now,

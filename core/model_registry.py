@@ -7,6 +7,7 @@ from importlib import import_module
 
 MODEL_MODULES: tuple[str, ...] = (
     "core.models",
+    "followers.models",
     "identity.models",
     "lights.models",
     "qr.models",

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from core.models import Follower, FollowEvent
+from followers.models import Follower, FollowEvent
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,37 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.models import Follower, FollowEvent
+from followers.models import Follower, FollowEvent
 
 
-def get_or_create_follower(session: Session, openid: str) -> Follower:
-    follower = session.scalar(select(Follower).where(Follower.openid == openid))
+def get_or_create_follower(session: Session, openid: str, unionid: str | None = None,
+                           now: datetime | None = None) -> Follower:
+    """The follower with this openid, created (and committed) on first contact.
+
+    The mini-program and the official account give one person different openids; the unionid
+    (when the platform sends one) links them: the follower holding it is the one, and a found
+    follower without a unionid yet is given it (the caller commits that).
+    """
+    follower = None
+    if unionid:
+        follower = session.scalar(select(Follower).where(Follower.unionid == unionid).limit(1))
+    if follower is None:
+        follower = session.scalar(select(Follower).where(Follower.openid == openid))
     if follower is not None:
+        if unionid and not follower.unionid:
+            follower.unionid = unionid
         return follower
-    follower = Follower(openid=openid)
+    follower = Follower(openid=openid, unionid=unionid)
+    if now is not None:
+        follower.created_at = follower.updated_at = now
     session.add(follower)
     try:
         session.commit()
     except IntegrityError:  # another process created it a moment ago
         session.rollback()
         follower = session.scalar(select(Follower).where(Follower.openid == openid))
-        assert follower is not None
+        if follower is None:
+            raise
     return follower
 
 

@@ -14,9 +14,9 @@ from wechatpy.messages import BaseMessage
 
 from core.config import Settings
 from core.conversation import Conversation, ConversationStore, Flow
-from core.models import Follower
 from core.replies import Reply, Text, to_payload
 from core.services import Services
+from followers.models import Follower
 
 
 def render(template: str, **data: Any) -> str:

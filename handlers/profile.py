@@ -25,8 +25,8 @@ from typing import Any
 from wechatpy.messages import BaseMessage
 
 from core.conversation import End, Flow, Goto, Stay, Step, Transition
-from core.models import Follower
 from core.replies import Reply
+from followers.models import Follower
 from followers.profile import (
     ProfileInputError,
     market_names,

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from identity.access import allowed
+
+
+class FollowerRecord(Protocol):
+    """What identity reads of a follower: its row id and WeChat ids. The caller passes the
+    follower (``followers.models.Follower`` is one); identity never imports the package."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def openid(self) -> str: ...
+
+    @property
+    def unionid(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,15 @@ disabling a staff account take effect at once. A token is refreshed by replacing
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.models import Follower
 from identity.errors import AccountDisabled, TokenExpired, TokenInvalid
 from identity.models import ApiSession, StaffAccount, aware
-from identity.principal import Principal
+from identity.principal import FollowerRecord, Principal
 from identity.tokens import Signer
 
 TOKEN_SALT = "xinbao.api-token"
@@ -35,38 +33,12 @@ def signer(secret_key: str) -> Signer:
     return Signer(secret_key, TOKEN_SALT)
 
 
-def follower_for_login(session: Session, openid: str, unionid: str | None,
-                       now: datetime) -> Follower:
-    """The follower a mini-program login belongs to; created on first login.
-
-    The mini-program and the official account give one person different openids; the unionid
-    (when the platform sends one) links them to the same follower row.
-    """
-    follower = None
-    if unionid:
-        follower = session.scalar(select(Follower).where(Follower.unionid == unionid).limit(1))
-    if follower is None:
-        follower = session.scalar(select(Follower).where(Follower.openid == openid))
-    if follower is not None:
-        if unionid and not follower.unionid:
-            follower.unionid = unionid
-        return follower
-    try:
-        with session.begin_nested():  # two first logins at once: one insert wins
-            follower = Follower(openid=openid, unionid=unionid, subscribed=False,
-                                created_at=now, updated_at=now)
-            session.add(follower)
-    except IntegrityError:
-        follower = session.scalar(select(Follower).where(Follower.openid == openid))
-        if follower is None:
-            raise
-    return follower
-
-
 def open_follower_session(
-    session: Session, sign: Signer, follower: Follower, *, openid: str, unionid: str | None,
-    session_key: str | None, now: datetime, lifetime: timedelta,
+    session: Session, sign: Signer, follower: FollowerRecord, *, openid: str,
+    unionid: str | None, session_key: str | None, now: datetime, lifetime: timedelta,
 ) -> IssuedToken:
+    """A token for ``follower`` (found or created by the caller, see
+    ``followers.subscriptions.get_or_create_follower``) signed in with ``openid``."""
     row = ApiSession(
         id=secrets.token_hex(16), kind="follower", follower_id=follower.id, openid=openid,
         unionid=unionid, session_key=session_key, created_at=now, expires_at=now + lifetime,
@@ -85,8 +57,13 @@ def open_staff_session(session: Session, sign: Signer, account: StaffAccount, *,
     return _issue(sign, row, _staff_principal(row, account))
 
 
-def resolve(session: Session, sign: Signer, token: str, now: datetime) -> Principal:
-    """Who holds this token; raises TokenInvalid, TokenExpired or AccountDisabled."""
+def resolve(session: Session, sign: Signer, token: str, now: datetime,
+            find_follower: Callable[[int], FollowerRecord | None]) -> Principal:
+    """Who holds this token; raises TokenInvalid, TokenExpired or AccountDisabled.
+
+    ``find_follower`` finds a follower by id (None when there is none); a follower token whose
+    follower is gone is invalid.
+    """
     payload = sign.read(token, now)
     row = session.get(ApiSession, str(payload.get("sid", "")))
     if row is None or row.revoked_at is not None:
@@ -98,7 +75,7 @@ def resolve(session: Session, sign: Signer, token: str, now: datetime) -> Princi
         if account is None or not account.active:
             raise AccountDisabled()
         return _staff_principal(row, account)
-    follower = session.get(Follower, row.follower_id)
+    follower = find_follower(row.follower_id) if row.follower_id is not None else None
     if follower is None:
         raise TokenInvalid()
     return _follower_principal(row, follower)
@@ -132,7 +109,7 @@ def _issue(sign: Signer, row: ApiSession, principal: Principal) -> IssuedToken:
                        principal=principal)
 
 
-def _follower_principal(row: ApiSession, follower: Follower) -> Principal:
+def _follower_principal(row: ApiSession, follower: FollowerRecord) -> Principal:
     return Principal(kind="follower", session_id=row.id, follower_id=follower.id,
                      openid=follower.openid, unionid=follower.unionid)
 

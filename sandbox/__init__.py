@@ -20,8 +20,8 @@ from wechatpy.exceptions import WeChatClientException
 
 from core.config import Settings
 from core.fonts import cjk_font_path
-from core.models import Follower
 from core.services import current
+from followers.models import Follower
 from menus import definition
 from sandbox.forward import SandboxInputError, build_xml, forward
 from wechat.simulator import WeChatSimulator

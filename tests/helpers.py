@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 
-from core.models import Follower
 from core.services import Services
+from followers.models import Follower
+from followers.subscriptions import get_or_create_follower
 from identity import sessions
 from identity.models import StaffAccount
 from identity.staff import hash_password
@@ -53,8 +54,7 @@ def follower_token(services: Services, openid: str,
     """A follower (created when new) and a mini-program token for it."""
     session = services.db.session
     now = services.clock()
-    follower = sessions.follower_for_login(session, openid, None, now)
-    session.flush()
+    follower = get_or_create_follower(session, openid, None, now)
     issued = sessions.open_follower_session(
         session, sessions.signer(services.settings.secret_key), follower, openid=openid,
         unionid=None, session_key="test-session-key", now=now, lifetime=lifetime,

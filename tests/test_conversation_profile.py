@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.models import Follower
+from followers.models import Follower
 
 OPENID = "o-profile"
 

@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from sqlalchemy import func, select
 
-from core.models import FollowEvent, InboundMessage
+from core.models import InboundMessage
+from followers.models import FollowEvent
 
 
 def test_a_retried_message_gets_the_first_reply_and_runs_once(wechat, app, db, monkeypatch):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import requests
 from sqlalchemy import select
 
-from core.models import Follower
+from followers.models import Follower
 from identity.models import ApiSession
 
 

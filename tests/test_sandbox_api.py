@@ -12,8 +12,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from core.migrate import upgrade
-from core.models import Follower, InboundMessage
+from core.models import InboundMessage
 from core.services import EXTENSION_KEY
+from followers.models import Follower
 from tests.conftest import free_port, make_app
 
 

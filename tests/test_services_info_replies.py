@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.models import Follower
+from followers.models import Follower
 from menus import keys
 
 NOT_PLACEHOLDERS = ("敬请期待", "即将上线", "coming soon", "开发中")

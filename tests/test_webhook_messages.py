@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.models import Follower, FollowEvent, InboundMessage
+from core.models import InboundMessage
+from followers.models import Follower, FollowEvent
 
 OPENID = "o-types"
 

@@ -17,11 +17,11 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from werkzeug.wrappers import Response
 
 from api.settings import identity_settings
-from core.models import Follower
 from core.services import current
+from followers.models import Follower
+from followers.subscriptions import get_or_create_follower
 from identity import IdentityError, Principal, TokenExpired
 from identity.links import read_link, safe_next_path, sign_link
-from identity.sessions import follower_for_login
 from web.sns import SnsError, oauth_authorize_url, oauth_openid
 
 bp = Blueprint("h5", __name__, url_prefix="/h5")
@@ -75,7 +75,7 @@ def follower_page(view: F) -> F:
 def _sign_in(openid: str) -> None:
     services = current()
     now = services.clock()
-    follower = follower_for_login(services.db.session, openid, None, now)
+    follower = get_or_create_follower(services.db.session, openid, None, now)
     services.db.session.commit()
     session.pop(SESSION_KEY, None)
     session[SESSION_KEY] = {

@@ -36,6 +36,7 @@ from core.replies import Image, Reply, Text, to_payload
 from core.services import Services, current
 from handlers.context import Ctx
 from handlers.routing import Route, on_keywords, on_menu, on_pattern
+from lights.links import verdict_url
 from lights.picture import LightCard, render_card_cached
 from lights.records import LIGHT_NAMES
 from lights.service import (
@@ -53,7 +54,6 @@ from lights.service import (
     record_lookup,
 )
 from menus import keys, synonyms
-from web.lights import verdict_url
 from wechat.media import MediaCache, UploadTooSlow
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,8 @@ def _found_reply(ctx: Ctx, result: LightResult, marker: str) -> Reply:
 
 def _verdict_text(ctx: Ctx, result: LightResult) -> str:
     return ctx.render("lights/verdict.j2", result=result, buyer=result.buyer,
-                      verdict=result.verdict, url=verdict_url(ctx.services, result.buyer.id))
+                      verdict=result.verdict,
+                      url=verdict_url(ctx.settings, result.buyer.id, ctx.services.clock()))
 
 
 def _candidates_text(ctx: Ctx, data: dict[str, Any]) -> str:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from core.tokens import ExpiredToken, TokenError
+
 
 class IdentityError(Exception):
     """Base of every identity error; ``message`` is Chinese and safe to show."""
@@ -45,3 +50,14 @@ class StateConflict(IdentityError):
     """The change is well formed but the current state forbids it (409 in the API)."""
 
     message = "当前状态不允许此操作"
+
+
+@contextmanager
+def token_errors() -> Iterator[None]:
+    """Reading a signed token (``core.tokens``): its errors become TokenExpired / TokenInvalid."""
+    try:
+        yield
+    except ExpiredToken:
+        raise TokenExpired() from None
+    except TokenError:
+        raise TokenInvalid() from None

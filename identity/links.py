@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from identity.errors import TokenInvalid
-from identity.tokens import Signer
+from core.tokens import Signer
+from identity.errors import TokenInvalid, token_errors
 
 LINK_SALT = "xinbao.h5-link"
 
@@ -32,7 +32,8 @@ def sign_link(secret_key: str, public_url: str, openid: str, next_path: str, *,
 
 def read_link(secret_key: str, token: str, now: datetime) -> tuple[str, str]:
     """(openid, next path) from a link token; raises TokenInvalid / TokenExpired."""
-    payload = Signer(secret_key, LINK_SALT).read(token, now)
+    with token_errors():
+        payload = Signer(secret_key, LINK_SALT).read(token, now)
     openid = payload.get("o")
     if not isinstance(openid, str) or not openid:
         raise TokenInvalid()

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from identity.errors import AccountDisabled, TokenExpired, TokenInvalid
+from core.tokens import Signer
+from identity.errors import AccountDisabled, TokenExpired, TokenInvalid, token_errors
 from identity.models import ApiSession, StaffAccount, aware
 from identity.principal import FollowerRecord, Principal
-from identity.tokens import Signer
 
 TOKEN_SALT = "xinbao.api-token"
 
@@ -64,7 +64,8 @@ def resolve(session: Session, sign: Signer, token: str, now: datetime,
     ``find_follower`` finds a follower by id (None when there is none); a follower token whose
     follower is gone is invalid.
     """
-    payload = sign.read(token, now)
+    with token_errors():
+        payload = sign.read(token, now)
     row = session.get(ApiSession, str(payload.get("sid", "")))
     if row is None or row.revoked_at is not None:
         raise TokenInvalid()

@@ -1,4 +1,8 @@
-"""Signed payloads with an expiry checked against the service clock (itsdangerous)."""
+"""Signed payloads with an expiry checked against the service clock (itsdangerous).
+
+A generic helper: identity signs its API tokens and page links with it, lights its verdict
+page links. ``read`` raises ``InvalidToken`` or ``ExpiredToken`` (both ``TokenError``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,17 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from identity.errors import TokenExpired, TokenInvalid
+
+class TokenError(Exception):
+    """A signed token that cannot be used."""
+
+
+class InvalidToken(TokenError):
+    """Altered, signed with another key or salt, or not a payload with an expiry."""
+
+
+class ExpiredToken(TokenError):
+    """Well signed, but its expiry has passed."""
 
 
 class Signer:
@@ -27,9 +41,9 @@ class Signer:
         try:
             payload = self._serializer.loads(token)
         except BadSignature:
-            raise TokenInvalid() from None
+            raise InvalidToken() from None
         if not isinstance(payload, dict) or not isinstance(payload.get("exp"), int):
-            raise TokenInvalid()
+            raise InvalidToken()
         if datetime.fromtimestamp(payload["exp"], UTC) <= now:
-            raise TokenExpired()
+            raise ExpiredToken()
         return payload

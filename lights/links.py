@@ -1,0 +1,29 @@
+"""The link to a buyer's verdict page (``/lights/v/<token>``) that the chat reply carries.
+
+Signed with the app's secret key (``core.tokens.Signer``), it carries only the buyer id: a
+verdict is not private, and whoever received the reply may open it without signing in. It
+expires after ``[lights] page_link_days``, counted on the service clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.config import Settings
+from core.tokens import Signer
+
+VERDICT_SALT = "lights-verdict-page"
+DEFAULT_PAGE_LINK_DAYS = 30
+
+
+def verdict_url(settings: Settings, buyer_id: int, now: datetime) -> str:
+    """The page link for ``buyer_id``, valid for ``[lights] page_link_days`` from ``now``."""
+    days = int(settings.section("lights").get("page_link_days", DEFAULT_PAGE_LINK_DAYS))
+    token = Signer(settings.secret_key, VERDICT_SALT).sign({"b": buyer_id},
+                                                           now + timedelta(days=days))
+    return f"{settings.public_url}/lights/v/{token}"
+
+
+def verdict_buyer_id(secret_key: str, token: str, now: datetime) -> int:
+    """The buyer a link names; raises ``core.tokens.TokenError`` when altered or expired."""
+    return int(Signer(secret_key, VERDICT_SALT).read(token, now)["b"])

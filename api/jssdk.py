@@ -10,7 +10,7 @@ import marshmallow as ma
 from api.blueprint import ApiBlueprint
 from api.errors import Forbidden, UpstreamError
 from core.services import current
-from web.sns import SnsError, jssdk_config
+from wechat.sns import SnsError, jssdk_config
 
 blp = ApiBlueprint("jssdk", __name__, url_prefix="/jssdk", description="微信 JS-SDK 签名")
 

@@ -18,7 +18,7 @@ from followers.models import Follower
 from followers.subscriptions import get_or_create_follower
 from identity import sessions
 from identity.sessions import IssuedToken
-from web.sns import SnsError, code_to_session
+from wechat.sns import SnsError, code_to_session
 
 blp = ApiBlueprint("session", __name__, description="小程序登录与令牌")
 

@@ -22,7 +22,7 @@ from followers.models import Follower
 from followers.subscriptions import get_or_create_follower
 from identity import IdentityError, Principal, TokenExpired
 from identity.links import read_link, safe_next_path, sign_link
-from web.sns import SnsError, oauth_authorize_url, oauth_openid
+from wechat.sns import SnsError, oauth_authorize_url, oauth_openid
 
 bp = Blueprint("h5", __name__, url_prefix="/h5")
 

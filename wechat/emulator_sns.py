@@ -48,10 +48,10 @@ def _take_code(kind: str, code: str) -> tuple[dict[str, str] | None, int]:
 
 
 def _miniprogram_credentials() -> tuple[str, str]:
-    from api.settings import identity_settings
-
-    settings = identity_settings()
-    return settings.miniprogram_app_id, settings.miniprogram_app_secret
+    """The mini-program WeChat knows: the ``[identity]`` values the service signs in with."""
+    section = current().settings.section("identity")
+    return (str(section.get("miniprogram_app_id", "")),
+            str(section.get("miniprogram_app_secret", "")))
 
 
 @bp.post("/_control/wx_login")

@@ -5,39 +5,44 @@ per-token rate limits, and an OpenAPI 3 document generated from the code at
 How another package adds an endpoint
 ====================================
 
-1. Write ``<package>/api.py`` with an ``ApiBlueprint`` called ``blp`` and marshmallow schemas::
+1. Write ``api/<area>.py``, the Flask adapter of the domain package (which never imports Flask),
+   with an ``ApiBlueprint`` called ``blp`` and marshmallow schemas; ``api/lights.py`` is one::
 
        import marshmallow as ma
-       from api import (ApiBlueprint, NotFound, PageArgs, current_principal, follower_required,
-                        idempotent, page_of, paginated, staff_required, window)
+       from api import (ApiBlueprint, NotFound, PageArgs, follower_or_staff, idempotent,
+                        page_of, paginated, staff_required, window)
+       from core.services import current
+       from identity.access import Permission
+       from lights.service import china_today, light_for
 
        blp = ApiBlueprint("buyers", __name__, url_prefix="/buyers",
-                          description="资信红绿灯：境外买家")
+                          description="资信红绿灯：境外买方")
 
-       class BuyerSchema(ma.Schema):
-           id = ma.fields.Integer(required=True)
-           name = ma.fields.String(required=True)
+       class LightSchema(ma.Schema):
+           light = ma.fields.String(required=True)
+           hint = ma.fields.String(required=True)
 
-       @blp.route("")                                  # GET /api/v1/buyers
-       @follower_required                              # or @staff_required("buyers.read")
-       @blp.arguments(PageArgs, location="query")      # ?page=&per_page=
-       @blp.response(200, page_of(BuyerSchema))        # {"items": [...], "page": {...}}
-       def list_buyers(args):
-           rows, total = lights.search(current().db.session, **window(args))  # offset, limit
-           return paginated(rows, total, args)
-
-       @blp.route("/<id:buyer_id>/light")            # id: 1 … 999999999, else 404
-       @follower_required
+       @blp.route("/<id:buyer_id>/light")              # id: 1 … 999999999, else 404
+       @follower_or_staff(Permission.BUYERS_READ)      # or @follower_required, @staff_required(p)
        @blp.response(200, LightSchema)
        @blp.alt_response(404, response="NOT_FOUND")    # document every error you raise
        def buyer_light(buyer_id):
-           verdict = lights.light_for(buyer_id)
-           if verdict is None:
-               raise NotFound("找不到该买家")           # -> 404 {"error": {...}}
-           return verdict
+           services = current()
+           result = light_for(services.db.session, buyer_id, china_today(services.clock()))
+           if result is None:
+               raise NotFound("找不到该买方")           # -> 404 {"error": {...}}
+           return {"light": result.verdict.light, "hint": result.verdict.hint}
+
+       @blp.route("")                                  # GET /api/v1/buyers?page=&per_page=
+       @staff_required(Permission.BUYERS_READ)
+       @blp.arguments(PageArgs, location="query")
+       @blp.response(200, page_of(BuyerSchema))        # {"items": [...], "page": {...}}
+       def list_buyers(args):                          # a domain listing(session, offset, limit)
+           rows, total = listing(current().db.session, **window(args))
+           return paginated(rows, total, args)
 
        @blp.route("", methods=["POST"])               # a POST that creates something
-       @staff_required("buyers.manage")                # auth first: 401/403 before the body
+       @staff_required(Permission.BUYERS_MANAGE)       # auth first: 401/403 before the body
        @idempotent                                     # Idempotency-Key header: one thing made
        @blp.arguments(NewBuyerSchema)                  # JSON body; bad input -> 422 details
        @blp.response(201, BuyerSchema)
@@ -46,7 +51,7 @@ How another package adds an endpoint
    Decorator order, top to bottom: ``@blp.route``, an auth decorator, ``@idempotent`` (POSTs
    that create), ``@blp.arguments``, ``@blp.response``, ``@blp.alt_response``.
 
-2. Add ``"<package>.api"`` to ``API_MODULES`` in ``api/registry.py``.
+2. Add ``"api.<area>"`` to ``API_MODULES`` in ``api/registry.py``.
 
 3. Add a row per endpoint to ``ENDPOINTS`` in ``tests/test_api_access.py`` (who may, who may
    not); the schemathesis test (``tests/test_api_schema.py``) then checks it automatically.

@@ -7,15 +7,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from xml.etree.ElementTree import Element
 
-import xmltodict
-from wechatpy import parse_message
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
 from core.config import WebhookSettings, WeChatSettings
 from core.replies import Image, News, NoReply, Reply, Text
 from wechat.crypto import MessageCipher
+from wechat.parsing import element_fields, message_from_fields
 from wechat.security import (
     RequestRejected,
     check_msg_signature,
@@ -52,6 +52,8 @@ class Gate:
         return args.get("echostr", "")
 
     def open(self, args: Mapping[str, str], body: bytes, now: float | None = None) -> Inbound:
+        """Each XML document is parsed once: the body, and in safe or compatible mode with
+        ``encrypt_type=aes`` the decrypted message as well."""
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
         check_signature(self.wechat.token, args.get("signature", ""), timestamp, nonce)
         check_timestamp(timestamp, self.webhook.max_clock_skew_seconds, now)
@@ -64,10 +66,8 @@ class Gate:
             raise RequestRejected(400, "plaintext refused in safe mode")
         if encrypted:
             xml = self._decrypt(envelope.findtext("Encrypt") or "", args, timestamp, nonce)
-            parse_safely(xml.encode())
-        else:
-            xml = body.decode("utf-8", errors="strict")
-        return _parse(xml, encrypted)
+            return _inbound(parse_safely(xml.encode()), encrypted)
+        return _inbound(envelope, encrypted)
 
     def _decrypt(self, encrypt: str, args: Mapping[str, str], timestamp: str,
                  nonce: str) -> str:
@@ -84,15 +84,15 @@ class Gate:
         return self.cipher.encrypt(reply_xml, secrets.token_hex(8), str(int(time.time())))
 
 
-def _parse(xml: str, encrypted: bool) -> Inbound:
+def _inbound(root: Element, encrypted: bool) -> Inbound:
     try:
-        fields = xmltodict.parse(xml)["xml"]
+        fields = element_fields(root) if root.tag == "xml" else None
         if not isinstance(fields, dict) or not fields.get("MsgType") or not fields.get(
             "FromUserName"
         ):
             raise RequestRejected(400, "not a WeChat message")
-        msg = parse_message(xml)
-    except (KeyError, TypeError, AttributeError, ValueError, xmltodict.expat.ExpatError):
+        msg = message_from_fields(fields)
+    except (KeyError, TypeError, AttributeError, ValueError):
         raise RequestRejected(400, "not a WeChat message") from None
     return Inbound(msg=msg, fields=fields, encrypted=encrypted)
 

@@ -1,7 +1,9 @@
 """The application factory: ``create_app()`` — configuration, then one ``register_*`` per part.
 
 Nothing reads configuration at import time; Redis, the queue, the database and the WeChat
-client are created here, once per app.
+client are created here, once per app. The services are the manifests listed in
+``core.features``: their models, intents and chat handlers, API modules, pages and start-up
+work are gathered in a loop, so adding a service does not touch this file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.config import Settings, load_settings
 from core.db import Database
+from core.features import Feature, features, load
 from core.jobs import Jobs
 from core.logs import configure_logging
 from core.model_registry import import_models
@@ -27,6 +30,7 @@ log = logging.getLogger("xinbao")
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging()
+    services_list = features()
     import_models()
     settings = load_settings(config)
     app = Flask(__name__, instance_relative_config=True)
@@ -37,10 +41,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     register_services(app, settings)
-    register_webhook(app, settings)
+    register_webhook(app, settings, services_list)
     register_development_tools(app, settings)
-    register_identity(app, settings)
-    register_lights(app, settings)
+    register_api_and_pages(app, settings)
+    register_start_up(services_list)
     register_sandbox(app, settings)
     register_health(app)
     register_errors(app)
@@ -68,13 +72,16 @@ def register_services(app: Flask, settings: Settings) -> None:
     )
 
 
-def register_webhook(app: Flask, settings: Settings) -> None:
+def register_webhook(app: Flask, settings: Settings,
+                     services_list: tuple[Feature, ...]) -> None:
+    """The webhook and the chat: every service's intents, handlers and conversations."""
     from handlers import build_dispatcher
     from wechat.inbound import Gate
     from wechat.webhook import bp
 
     app.extensions["xinbao.gate"] = Gate(settings.wechat, settings.webhook)
-    app.extensions["xinbao.dispatcher"] = build_dispatcher()
+    app.extensions["xinbao.dispatcher"] = build_dispatcher(services_list,
+                                                           app.extensions[EXTENSION_KEY])
     app.register_blueprint(bp)
 
 
@@ -87,8 +94,9 @@ def register_development_tools(app: Flask, settings: Settings) -> None:
     app.register_blueprint(emulator)
 
 
-def register_identity(app: Flask, settings: Settings) -> None:
-    """The JSON API under /api/v1 (with its OpenAPI document), H5 sign-in and staff pages."""
+def register_api_and_pages(app: Flask, settings: Settings) -> None:
+    """The JSON API under /api/v1 (with its OpenAPI document), then the H5 and staff pages;
+    each service's modules and blueprints come from its manifest."""
     import api
     import web
 
@@ -96,14 +104,12 @@ def register_identity(app: Flask, settings: Settings) -> None:
     web.init_app(app, settings)
 
 
-def register_lights(app: Flask, settings: Settings) -> None:
-    """资信红绿灯: the H5 verdict page linked from the chat reply."""
-    from lights import picture
-    from web import lights
-
-    lights.init_app(app, settings)
-    # Fonts load once per process (~60 ms): here, not in the first follower's reply.
-    picture.warm_up()
+def register_start_up(services_list: tuple[Feature, ...]) -> None:
+    """Work a service does once per process (fonts, caches), so that no follower waits for
+    it in a reply."""
+    for feature in services_list:
+        for name in feature.start:
+            load(name)()
 
 
 def register_sandbox(app: Flask, settings: Settings) -> None:

@@ -5,15 +5,16 @@ per-token rate limits, and an OpenAPI 3 document generated from the code at
 How another package adds an endpoint
 ====================================
 
-1. Write ``api/<area>.py``, the Flask adapter of the domain package (which never imports Flask),
-   with an ``ApiBlueprint`` called ``blp`` and marshmallow schemas; ``api/lights.py`` is one::
+1. Write ``api/<area>.py``, the Flask adapter of the service (whose domain never imports
+   Flask), with an ``ApiBlueprint`` called ``blp`` and marshmallow schemas. A view translates:
+   it reads the request, calls the service's use case with a unit of work, maps the use case's
+   exceptions to API errors, commits, and shapes the answer. ``api/lights.py`` is one::
 
        import marshmallow as ma
-       from api import (ApiBlueprint, NotFound, PageArgs, follower_or_staff, idempotent,
-                        page_of, paginated, staff_required, window)
-       from core.services import current
-       from identity.access import Permission
-       from lights.service import china_today, light_for
+       from api import ApiBlueprint, NotFound, RateLimited, follower_or_staff, require_principal
+       from api.work import commit, unit_of_work
+       from lights.manifest import BUYERS_READ
+       from lights.usecases import QuotaSpent, Viewer, show_light
 
        blp = ApiBlueprint("buyers", __name__, url_prefix="/buyers",
                           description="资信红绿灯：境外买方")
@@ -22,43 +23,39 @@ How another package adds an endpoint
            light = ma.fields.String(required=True)
            hint = ma.fields.String(required=True)
 
-       @blp.route("/<id:buyer_id>/light")              # id: 1 … 999999999, else 404
-       @follower_or_staff(Permission.BUYERS_READ)      # or @follower_required, @staff_required(p)
+       @blp.route("/<id:buyer_id>/light")             # id: 1 … 999999999, else 404
+       @follower_or_staff(BUYERS_READ)               # or @follower_required, @staff_required(p)
        @blp.response(200, LightSchema)
-       @blp.alt_response(404, response="NOT_FOUND")    # document every error you raise
+       @blp.alt_response(404, response="NOT_FOUND")   # document every error you raise
        def buyer_light(buyer_id):
-           services = current()
-           result = light_for(services.db.session, buyer_id, china_today(services.clock()))
-           if result is None:
-               raise NotFound("找不到该买方")           # -> 404 {"error": {...}}
-           return {"light": result.verdict.light, "hint": result.verdict.hint}
+           uow = unit_of_work()                       # session, clock, actor, audit, outbox
+           try:
+               shown = show_light(uow, Viewer(openid=..., channel="miniprogram"), buyer_id)
+           except QuotaSpent as spent:
+               raise RateLimited(...) from None       # -> 429 {"error": {...}}
+           if shown is None:
+               raise NotFound("找不到该买方")          # -> 404 {"error": {...}}
+           commit(uow)                                # the one commit; messages leave after it
+           return {"light": shown.result.verdict.light, "hint": shown.result.verdict.hint}
 
-       @blp.route("")                                  # GET /api/v1/buyers?page=&per_page=
-       @staff_required(Permission.BUYERS_READ)
-       @blp.arguments(PageArgs, location="query")
-       @blp.response(200, page_of(BuyerSchema))        # {"items": [...], "page": {...}}
-       def list_buyers(args):                          # a domain listing(session, offset, limit)
-           rows, total = listing(current().db.session, **window(args))
-           return paginated(rows, total, args)
-
-       @blp.route("", methods=["POST"])               # a POST that creates something
-       @staff_required(Permission.BUYERS_MANAGE)       # auth first: 401/403 before the body
-       @idempotent                                     # Idempotency-Key header: one thing made
-       @blp.arguments(NewBuyerSchema)                  # JSON body; bad input -> 422 details
-       @blp.response(201, BuyerSchema)
-       def create_buyer(body): ...
+   For a list: ``@blp.arguments(PageArgs, location="query")``, ``@blp.response(200,
+   page_of(Schema))`` and ``return paginated(rows, total, args)`` (``window(args)`` gives the
+   offset and limit). For a POST that creates something: ``@idempotent`` after the auth
+   decorator (an ``Idempotency-Key`` header makes one thing), ``@blp.arguments(BodySchema)``
+   (bad input is a 422 with details) and ``@blp.response(201, Schema)``.
 
    Decorator order, top to bottom: ``@blp.route``, an auth decorator, ``@idempotent`` (POSTs
    that create), ``@blp.arguments``, ``@blp.response``, ``@blp.alt_response``.
 
-2. Add ``"api.<area>"`` to ``API_MODULES`` in ``api/registry.py``.
+2. Name the module in the service's manifest: ``api=("api.<area>",)`` (``core.features``).
 
 3. Add a row per endpoint to ``ENDPOINTS`` in ``tests/test_api_access.py`` (who may, who may
    not); the schemathesis test (``tests/test_api_schema.py``) then checks it automatically.
 
 Auth decorators (``api.auth``): ``follower_required`` (a mini-program follower token; staff get
 403), ``staff_required("<permission>")`` (a staff token whose roles hold the permission; the
-permissions and roles are the one table ``identity.access.RULES`` — add new permissions there),
+permissions and roles are the one table ``identity.access.rules()``, gathered from the
+services' manifests — declare new permissions in yours),
 ``follower_or_staff("<permission>")`` (a follower, who may reach only its own records —
 check ``current_principal().owns(record.follower_id)`` and raise ``NotFound`` otherwise — or staff
 with the permission), ``signed_in`` (any token). ``current_principal()`` is the caller
@@ -113,9 +110,9 @@ from api.errors import (
 from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.pagination import PageArgs, page_of, paginated, window
-from api.registry import API_MODULES
 from api.settings import EXTENSION_KEY, IDENTITY_KEY, ApiSettings
 from core.config import Settings
+from core.features import features
 from identity.settings import IdentitySettings
 
 OPENAPI_KEY = "xinbao.openapi"
@@ -182,7 +179,8 @@ def init_app(app: Flask, settings: Settings) -> XinbaoApi:
         "description": "POST /api/v1/session（小程序）或 POST /api/v1/staff/tokens（员工）所得令牌",
     })
     api.register_converter(IdConverter, integerconverter2paramschema)
-    for name in API_MODULES:
-        api.register_blueprint(import_module(name).blp)
+    for feature in features():
+        for name in feature.api:
+            api.register_blueprint(import_module(name).blp)
     app.extensions[OPENAPI_KEY] = api
     return api

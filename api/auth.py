@@ -106,7 +106,7 @@ def follower_required(func: F) -> F:
 
 
 def staff_required(permission: str) -> Callable[[F], F]:
-    """A staff token whose roles hold ``permission`` (see identity.access.RULES)."""
+    """A staff token whose roles hold ``permission`` (see identity.access.rules)."""
     check_permission_name(permission)
 
     def decorator(func: F) -> F:

@@ -12,14 +12,14 @@ from api.errors import NotFound
 from api.pagination import PageArgs, page_of, paginated, window
 from api.session import FollowerSchema
 from core.services import current
+from followers.manifest import FOLLOWERS_READ
 from followers.models import Follower
-from identity.access import Permission
 
 blp = ApiBlueprint("followers", __name__, url_prefix="/followers", description="关注用户")
 
 
 @blp.route("/<id:follower_id>")
-@follower_or_staff(Permission.FOLLOWERS_READ)
+@follower_or_staff(FOLLOWERS_READ)
 @blp.response(200, FollowerSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def follower(follower_id: int) -> Follower:
@@ -33,7 +33,7 @@ def follower(follower_id: int) -> Follower:
 
 
 @blp.route("")
-@staff_required(Permission.FOLLOWERS_READ)
+@staff_required(FOLLOWERS_READ)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(FollowerSchema))
 def followers(args: dict[str, Any]) -> dict[str, Any]:

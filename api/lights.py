@@ -1,8 +1,10 @@
 """资信红绿灯 for the mini-program: GET /api/v1/buyers?q=&country= and
 GET /api/v1/buyers/{id}/light. The same domain calls as the chat (``lights.service``).
 
-A follower's search counts against the same daily quota as the chat (429 when spent) and a
-follower's verdict is stored in 我的查询; staff with ``buyers.read`` are not counted.
+The same use cases as the chat (``lights.usecases``): a light shown to a follower counts
+against the daily quota the chat counts (429, with the chat's sentence, when spent) and is
+kept in 我的查询; a search shows candidates without lights and counts nothing. Staff with
+``buyers.read`` are not counted.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 import pycountry
-from sqlalchemy import select
+from flask import render_template
 
 from api import (
     ApiBlueprint,
@@ -20,19 +22,10 @@ from api import (
     follower_or_staff,
     require_principal,
 )
-from core.services import current
-from identity.access import Permission
-from lights.models import Buyer
-from lights.search import search
-from lights.service import (
-    MAX_QUERY_CHARS,
-    BuyerView,
-    DailyQuota,
-    LightResult,
-    china_today,
-    light_for,
-    record_lookup,
-)
+from api.work import commit, unit_of_work
+from lights.manifest import BUYERS_READ
+from lights.service import MAX_QUERY_CHARS, BuyerView, LightResult
+from lights.usecases import QuotaSpent, Viewer, search_buyers, show_light
 
 COUNTRY_CODES = sorted(country.alpha_2 for country in pycountry.countries)
 blp = ApiBlueprint("buyers", __name__, url_prefix="/buyers", description="资信红绿灯：境外买方")
@@ -100,30 +93,26 @@ def _view(view: BuyerView) -> dict[str, Any]:
     return {**view.__dict__, "aliases": list(view.aliases)}
 
 
+def _viewer() -> Viewer:
+    principal = require_principal()
+    return Viewer(openid=str(principal.openid) if principal.is_follower else None,
+                  channel="miniprogram")
+
+
 @blp.route("")
-@follower_or_staff(Permission.BUYERS_READ)
+@follower_or_staff(BUYERS_READ)
 @blp.arguments(SearchArgs, location="query")
 @blp.response(200, SearchSchema)
-def search_buyers(args: dict[str, Any]) -> dict[str, Any]:
-    """按名称、注册号查找买方（排好序的候选）"""
+def search_buyers_view(args: dict[str, Any]) -> dict[str, Any]:
+    """按名称、注册号查找买方（排好序的候选，不含灯色，不计入每日查询次数）"""
     query = args["q"].strip()
-    country = args.get("country")
     if not query:
-        return {"items": [], "country": country, "best_id": None}
-    services = current()
-    principal = require_principal()
-    quota = DailyQuota.configured(services.redis.text, services.settings.section("lights"))
-    if principal.is_follower and not quota.take(str(principal.openid),
-                                                china_today(services.clock())):
-        raise RateLimited(f"今天的红绿灯查询次数（{quota.limit} 次）已用完，明天再查")
-    session = services.db.session
-    result = search(session, query, country=country, limit=args["limit"])
-    ids = [candidate.buyer_id for candidate in result.candidates]
-    buyers = {buyer.id: buyer for buyer in session.scalars(select(Buyer).where(Buyer.id.in_(ids)))}
-    items = [{**_view(BuyerView.of(buyers[candidate.buyer_id])), "score": candidate.score}
-             for candidate in result.candidates if candidate.buyer_id in buyers]
+        return {"items": [], "country": args.get("country"), "best_id": None}
+    result, views = search_buyers(unit_of_work(), query, country=args.get("country"),
+                                  limit=args["limit"])
     best = result.best
-    return {"items": items, "country": result.country, "best_id": best.buyer_id if best else None}
+    return {"items": [{**_view(view), "score": score} for view, score in views],
+            "country": result.country, "best_id": best.buyer_id if best else None}
 
 
 def _light(result: LightResult) -> dict[str, Any]:
@@ -141,19 +130,18 @@ def _light(result: LightResult) -> dict[str, Any]:
 
 
 @blp.route("/<id:buyer_id>/light")
-@follower_or_staff(Permission.BUYERS_READ)
+@follower_or_staff(BUYERS_READ)
 @blp.response(200, LightSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def buyer_light(buyer_id: int) -> dict[str, Any]:
-    """一家买方的红绿灯：灯色、提示语、亮灯依据"""
-    services = current()
-    session = services.db.session
-    result = light_for(session, buyer_id, china_today(services.clock()))
-    if result is None:
+    """一家买方的红绿灯：灯色、提示语、亮灯依据（用户每看一家计入每日查询次数，同一天再看不计）"""
+    uow = unit_of_work()
+    try:
+        shown = show_light(uow, _viewer(), buyer_id)
+    except QuotaSpent as spent:  # the chat's sentence, from the same template
+        raise RateLimited(render_template("replies/lights/quota.j2", limit=spent.limit).strip(),
+                          code="lookup_quota_spent") from None
+    if shown is None:
         raise NotFound("找不到该买方")
-    principal = require_principal()
-    if principal.is_follower:  # kept for 我的查询, like a lookup in the chat
-        record_lookup(session, str(principal.openid), result.buyer.legal_name, result,
-                      services.clock(), channel="miniprogram")
-        session.commit()
-    return _light(result)
+    commit(uow)  # kept for 我的查询, like a lookup in the chat
+    return _light(shown.result)

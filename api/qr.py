@@ -9,8 +9,8 @@ import marshmallow as ma
 
 from api import ApiBlueprint, staff_required
 from core.services import current
+from followers.manifest import FOLLOWERS_READ
 from followers.stats import scene_stats
-from identity.access import Permission
 
 blp = ApiBlueprint("qr", __name__, url_prefix="/qr", description="二维码场景与关注来源")
 
@@ -36,7 +36,7 @@ class StatsSchema(ma.Schema):
 
 
 @blp.route("/stats")
-@staff_required(Permission.FOLLOWERS_READ)
+@staff_required(FOLLOWERS_READ)
 @blp.arguments(StatsArgs, location="query")
 @blp.response(200, StatsSchema)
 def stats(args: dict[str, Any]) -> dict[str, Any]:

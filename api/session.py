@@ -1,4 +1,5 @@
-"""Mini-program sign-in: ``POST /session`` (wx.login code -> token), refresh, logout, ``/me``."""
+"""Mini-program sign-in: ``POST /session`` (wx.login code -> token), refresh, logout, and
+``/me`` (read, and change the profile with the chat's own use case)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
+from flask import render_template
 
 from api.auth import follower_required, require_principal, signed_in
 from api.blueprint import ApiBlueprint
-from api.errors import Unauthorized, UpstreamError
+from api.errors import Unauthorized, UpstreamError, ValidationFailed
 from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.settings import identity_settings
+from api.work import commit, unit_of_work
 from core.services import current
 from followers.models import Follower
+from followers.profile import ProfileInputError
 from followers.subscriptions import get_or_create_follower
+from followers.usecases import read_changes, save_profile
 from identity import sessions
 from identity.sessions import IssuedToken
 from wechat.sns import SnsError, code_to_session
@@ -113,12 +118,45 @@ def logout() -> None:
     services.db.session.commit()
 
 
+class ProfileChangeSchema(ma.Schema):
+    company_name = ma.fields.String(validate=ma.validate.Length(max=200),
+                                    metadata={"description": "企业名称（与营业执照一致）"})
+    region = ma.fields.String(validate=ma.validate.Length(max=60),
+                              metadata={"description": "省份和城市，如「浙江 宁波」"})
+    export_markets = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=60)),
+                                    validate=ma.validate.Length(max=20),
+                                    metadata={"description": "主要出口国家：中文、英文名或代码"})
+
+
+def _me() -> Follower:
+    follower = current().db.session.get(Follower, require_principal().follower_id)
+    if follower is None:  # deleted under a live token
+        raise Unauthorized(code="token_invalid")
+    return follower
+
+
 @blp.route("/me")
 @follower_required
 @blp.response(200, FollowerSchema)
 def me() -> Follower:
     """当前微信用户的资料"""
-    follower = current().db.session.get(Follower, require_principal().follower_id)
-    if follower is None:  # deleted under a live token
-        raise Unauthorized(code="token_invalid")
-    return follower
+    return _me()
+
+
+@blp.route("/me", methods=["PATCH"])
+@follower_required
+@blp.arguments(ProfileChangeSchema)
+@blp.response(200, FollowerSchema)
+def change_me(body: dict[str, Any]) -> Follower:
+    """修改企业资料（与公众号里「完善资料」同一规则、同一提示）"""
+    follower = _me()
+    try:
+        changes = read_changes(**body)
+    except ProfileInputError as error:  # the chat's hint, from the same template
+        hint = render_template("replies/profile_hint.j2", code=error.code, **error.data)
+        raise ValidationFailed(hint.strip(), code="invalid_profile",
+                               details={"field": error.field, "reason": error.code}) from None
+    uow = unit_of_work()
+    changed = save_profile(uow, follower.openid, changes)
+    commit(uow)
+    return changed

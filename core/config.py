@@ -172,7 +172,9 @@ def load_settings(
 
 
 def validate(settings: Settings) -> None:
-    problems = list(_problems(settings))
+    from core.features import settings_problems  # the services' own tables
+
+    problems = [*_problems(settings), *settings_problems(settings.data)]
     if problems:
         raise ConfigError("配置有误 / invalid configuration:\n- " + "\n- ".join(problems))
 

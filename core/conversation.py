@@ -1,42 +1,129 @@
-"""Conversations as explicit state machines, with their state in Redis.
+"""Conversations as explicit state machines: typed input in, a transition out, a draft kept.
 
-A ``Flow`` names its states (a ``StrEnum``), and for each state a ``Step``: the prompt to show
-and a function that takes the follower's answer and returns a ``Transition`` — stay with a
-hint, go to the next state, or end. Cancel, help and back words work in every state. The state
-is stored in Redis with a deadline; a message that arrives after the deadline finds the
-conversation expired, and the follower is told (no in-process timers). The caller holds the
-per-user lock (``user_lock``) while it reads and writes the state, so two messages of one
-follower never interleave. Saving what the follower entered is the step function's job: it
-writes to the database before it returns.
+A ``Flow`` names its states (a ``StrEnum``) and, for each, a ``Step``: the question to ask, the
+kinds of input it takes (text unless it says otherwise: a photo, a voice message, a location, a
+file, a menu tap) and the function that decides — stay with a hint, go to a state, or end.
+What the follower entered is the flow's draft, a dataclass stored as a ``ConversationDraft``
+row (``core.drafts``); Redis holds only the cursor. A flow is either a *form* (it collects what
+the follower enters: kept as a draft when interrupted, resumed with "继续填写") or a short
+*exchange* (a name to look up, a list to pick from: nothing to keep).
 
-Nothing here knows Flask or WeChat; handlers adapt it.
+The control words (cancel, help, back, resume) are intents like any other, declared here so
+that every service's router knows them; the chat adapter (``handlers.conversations``) decides
+what a message means inside a conversation. Nothing here knows Flask or WeChat.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-import redis
+from core.intents import Intent
+from core.replies import Reply
 
-from core.redis_store import key
+C = TypeVar("C")  # the caller's context (the chat handlers' Ctx)
+D = TypeVar("D")  # the flow's draft: a dataclass
 
-CANCEL_WORDS = frozenset({"取消", "退出", "算了", "不填了", "cancel", "quit", "q"})
-HELP_WORDS = frozenset({"帮助", "help", "?", "？", "怎么填"})
-BACK_WORDS = frozenset({"返回", "上一步", "back"})
 
-# The state outlives its deadline by this much, so the expiry can still be noticed and told.
-NOTICE_GRACE = timedelta(days=1)
-USER_LOCK_SECONDS = 10
-USER_LOCK_WAIT_SECONDS = 4
+# --- what a follower can send ------------------------------------------------------------------
 
-C = TypeVar("C")  # the caller's context type (the handlers' Ctx)
+class InputKind(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    VOICE = "voice"
+    VIDEO = "video"
+    LOCATION = "location"
+    FILE = "file"
+    LINK = "link"
+    MENU = "menu"
+    OTHER = "other"
 
+
+@dataclass(frozen=True)
+class TextInput:
+    kind: ClassVar[InputKind] = InputKind.TEXT
+    text: str
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    kind: ClassVar[InputKind] = InputKind.IMAGE
+    media_id: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class VoiceInput:
+    kind: ClassVar[InputKind] = InputKind.VOICE
+    media_id: str
+    recognition: str = ""  # WeChat's speech recognition, when the account has it on
+
+
+@dataclass(frozen=True)
+class VideoInput:
+    kind: ClassVar[InputKind] = InputKind.VIDEO
+    media_id: str
+
+
+@dataclass(frozen=True)
+class LocationInput:
+    kind: ClassVar[InputKind] = InputKind.LOCATION
+    latitude: float
+    longitude: float
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class FileInput:
+    kind: ClassVar[InputKind] = InputKind.FILE
+    title: str
+    media_id: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    kind: ClassVar[InputKind] = InputKind.LINK
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class MenuTap:
+    kind: ClassVar[InputKind] = InputKind.MENU
+    key: str
+
+
+@dataclass(frozen=True)
+class OtherInput:
+    kind: ClassVar[InputKind] = InputKind.OTHER
+    type: str
+
+
+Input = (TextInput | ImageInput | VoiceInput | VideoInput | LocationInput | FileInput
+         | LinkInput | MenuTap | OtherInput)
+
+INPUT_NAMES: dict[InputKind, str] = {  # how the follower calls what they sent
+    InputKind.TEXT: "文字", InputKind.IMAGE: "图片", InputKind.VOICE: "语音",
+    InputKind.VIDEO: "视频", InputKind.LOCATION: "位置", InputKind.FILE: "文件",
+    InputKind.LINK: "链接", InputKind.MENU: "菜单", InputKind.OTHER: "消息",
+}
+
+
+def as_text(given: Input) -> str | None:
+    """The words of a text, or of a voice message WeChat recognised; None for anything else."""
+    if isinstance(given, TextInput):
+        return given.text
+    if isinstance(given, VoiceInput) and given.recognition.strip():
+        return given.recognition.strip().rstrip("。！？.!?")  # recognition ends a sentence
+    return None
+
+
+# --- transitions -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Stay:
@@ -53,114 +140,91 @@ class Goto:
 
 @dataclass(frozen=True)
 class End:
-    """The conversation is over: answer ``message``, or ``reply`` (any handler Reply, e.g. a
-    picture) when the last answer deserves more than text."""
+    """The conversation is over: answer ``message``, or ``reply`` when the last answer deserves
+    more than text (a picture)."""
 
     message: str = ""
-    reply: object | None = None
+    reply: Reply | None = None
 
 
 Transition = Stay | Goto | End
 
-
-@dataclass(frozen=True)
-class Step(Generic[C]):
-    """One state: ``prompt(ctx, data)`` asks; ``accept(answer, ctx, data)`` decides."""
-
-    prompt: Callable[[C, dict[str, Any]], str]
-    accept: Callable[[str, C, dict[str, Any]], Transition]
+TEXT_ONLY = frozenset({InputKind.TEXT})
 
 
 @dataclass(frozen=True)
-class Flow(Generic[C]):
+class Step(Generic[C, D]):
+    """One state: ``prompt(ctx, draft)`` asks; ``accept(input, ctx, draft)`` decides and may
+    fill the draft. ``label`` names what is asked, for the question "填作企业名称，还是…"."""
+
+    prompt: Callable[[C, D], str]
+    accept: Callable[[Input, C, D], Transition]
+    takes: frozenset[InputKind] = TEXT_ONLY
+    label: str = ""
+
+
+def reading_text(accept: Callable[[str, C, D], Transition]) -> Callable[[Input, C, D], Transition]:
+    """A step that reads words (a text, or a recognised voice message), trimmed."""
+
+    def accept_input(given: Input, ctx: C, draft: D) -> Transition:
+        return accept((as_text(given) or "").strip(), ctx, draft)
+
+    return accept_input
+
+
+@dataclass(frozen=True)
+class Flow(Generic[C, D]):
     name: str
     title: str  # shown to the follower: "企业资料"
     first: StrEnum
-    steps: dict[StrEnum, Step[C]]
+    steps: Mapping[StrEnum, Step[C, D]]
+    draft: type[D]  # a dataclass whose fields all have defaults
+    form: bool = True  # collects what the follower enters; kept and resumable when interrupted
+    timeout: timedelta | None = None  # None: config.toml's [conversation] timeout_seconds
 
-    def step(self, state: str) -> Step[C]:
+    def step(self, state: str) -> Step[C, D]:
         for candidate, step in self.steps.items():
             if candidate.value == state:
                 return step
         raise KeyError(f"{self.name} has no state {state!r}")
 
+    def has_state(self, state: str) -> bool:
+        return any(candidate.value == state for candidate in self.steps)
 
-@dataclass
-class Conversation:
-    flow: str
-    state: str
-    deadline: datetime
-    data: dict[str, Any] = field(default_factory=dict)
-    history: list[str] = field(default_factory=list)
+    def new_draft(self) -> D:
+        return self.draft()
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "flow": self.flow,
-                "state": self.state,
-                "deadline": self.deadline.isoformat(),
-                "data": self.data,
-                "history": self.history,
-            },
-            ensure_ascii=False,
-        )
+    def read_draft(self, data: Mapping[str, Any]) -> D:
+        """The stored draft; fields added or removed since it was written are tolerated."""
+        names = {f.name for f in dataclasses.fields(self.draft)}  # type: ignore[arg-type]
+        return self.draft(**{k: v for k, v in data.items() if k in names})
 
-    @classmethod
-    def from_json(cls, raw: str) -> Conversation:
-        loaded = json.loads(raw)
-        return cls(
-            flow=loaded["flow"],
-            state=loaded["state"],
-            deadline=datetime.fromisoformat(loaded["deadline"]),
-            data=loaded.get("data", {}),
-            history=loaded.get("history", []),
-        )
+    @staticmethod
+    def write_draft(draft: Any) -> dict[str, Any]:
+        return dataclasses.asdict(draft)
 
 
-class ConversationStore:
-    def __init__(self, client: redis.Redis, timeout: timedelta) -> None:
-        self.redis = client
-        self.timeout = timeout
-
-    def _key(self, openid: str) -> str:
-        return key("conversation", openid)
-
-    def load(self, openid: str) -> Conversation | None:
-        raw = self.redis.get(self._key(openid))
-        return Conversation.from_json(raw) if raw else None
-
-    def save(self, openid: str, conversation: Conversation, now: datetime) -> None:
-        conversation.deadline = now + self.timeout
-        ttl = self.timeout + NOTICE_GRACE
-        self.redis.set(self._key(openid), conversation.to_json(), ex=int(ttl.total_seconds()))
-
-    def start(self, openid: str, flow: Flow, now: datetime,
-              data: dict[str, Any] | None = None) -> Conversation:
-        conversation = Conversation(flow.name, flow.first.value, now, dict(data or {}))
-        self.save(openid, conversation, now)
-        return conversation
-
-    def clear(self, openid: str) -> None:
-        self.redis.delete(self._key(openid))
-
-    @contextmanager
-    def user_lock(self, openid: str) -> Iterator[None]:
-        """Serialise the messages of one follower across every process."""
-        with self.redis.lock(
-            key("lock", "user", openid),
-            timeout=USER_LOCK_SECONDS,
-            blocking_timeout=USER_LOCK_WAIT_SECONDS,
-        ):
-            yield
+def has_content(draft: Any) -> bool:
+    """Something was entered: any field of the draft that is not empty."""
+    return any(value not in (None, "", [], {}, ())
+               for value in dataclasses.asdict(draft).values())
 
 
-def classify_control_word(text: str) -> str | None:
-    """'cancel', 'help' or 'back' when the text is one of the words that work everywhere."""
-    word = text.strip().lower()
-    if word in CANCEL_WORDS:
-        return "cancel"
-    if word in HELP_WORDS:
-        return "help"
-    if word in BACK_WORDS:
-        return "back"
-    return None
+# --- the words that work in every conversation ------------------------------------------------
+
+class Control(StrEnum):
+    CANCEL = "conversation.cancel"
+    HELP = "conversation.help"
+    BACK = "conversation.back"
+    RESUME = "conversation.resume"
+
+
+CONTROL_INTENTS: tuple[Intent, ...] = (
+    Intent(Control.CANCEL, title="取消",
+           words=("取消", "退出", "算了", "不填了", "不查了", "cancel", "quit", "q")),
+    Intent(Control.HELP, title="帮助", menu_keys=("HELP",),
+           words=("帮助", "菜单", "怎么填", "help", "menu", "?", "你好", "您好", "hi", "hello"),
+           examples={"帮助一下": None, "？": None}),
+    Intent(Control.BACK, title="返回上一步", words=("返回", "上一步", "back")),
+    Intent(Control.RESUME, title="继续填写", words=("继续填写", "继续", "接着填", "继续填")),
+)

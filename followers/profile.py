@@ -23,6 +23,7 @@ class ProfileInputError(ValueError):
         super().__init__(code)
         self.code = code
         self.data = data
+        self.field: str | None = None  # which field, where several are checked at once
 
 
 def parse_company_name(text: str) -> str:

@@ -13,11 +13,11 @@ from followers.models import Follower, FollowEvent
 
 def get_or_create_follower(session: Session, openid: str, unionid: str | None = None,
                            now: datetime | None = None) -> Follower:
-    """The follower with this openid, created (and committed) on first contact.
+    """The follower with this openid, created on first contact (the caller commits).
 
     The mini-program and the official account give one person different openids; the unionid
     (when the platform sends one) links them: the follower holding it is the one, and a found
-    follower without a unionid yet is given it (the caller commits that).
+    follower without a unionid yet is given it.
     """
     follower = None
     if unionid:
@@ -28,14 +28,13 @@ def get_or_create_follower(session: Session, openid: str, unionid: str | None = 
         if unionid and not follower.unionid:
             follower.unionid = unionid
         return follower
-    follower = Follower(openid=openid, unionid=unionid)
-    if now is not None:
-        follower.created_at = follower.updated_at = now
-    session.add(follower)
     try:
-        session.commit()
-    except IntegrityError:  # another process created it a moment ago
-        session.rollback()
+        with session.begin_nested():  # two first messages at once: one insert wins
+            follower = Follower(openid=openid, unionid=unionid)
+            if now is not None:
+                follower.created_at = follower.updated_at = now
+            session.add(follower)
+    except IntegrityError:
         follower = session.scalar(select(Follower).where(Follower.openid == openid))
         if follower is None:
             raise

@@ -1,16 +1,15 @@
-"""Subscription events, help, and the polite defaults for everything else."""
+"""Following and unfollowing, help, the words that work in every conversation, and the polite
+answers for everything no service claims."""
 
 from __future__ import annotations
 
 from wechatpy.messages import BaseMessage
 
-from core.conversation import CANCEL_WORDS
+from core.conversation import Control
 from core.replies import NoReply, Reply
 from followers import subscriptions
-from handlers.context import Ctx
-from handlers.routing import Handler, Route, on_event, on_keywords, on_menu
+from handlers.context import Ctx, Handler
 from lights.service import MY_LOOKUPS
-from menus import keys
 
 
 def welcome(msg: BaseMessage, ctx: Ctx) -> Reply:
@@ -27,6 +26,7 @@ def scanned(msg: BaseMessage, ctx: Ctx) -> Reply:
 
 def farewell(msg: BaseMessage, ctx: Ctx) -> Reply:
     subscriptions.unsubscribe(ctx.db, ctx.follower, ctx.now)
+    ctx.conversations.leave_all(ctx)  # a pick list does not wait for a follower who left
     return NoReply()  # WeChat shows nothing to someone who has just left
 
 
@@ -34,17 +34,16 @@ def show_help(msg: BaseMessage, ctx: Ctx) -> Reply:
     return ctx.text("help.j2", my_lookups=MY_LOOKUPS)
 
 
-def nothing_to_cancel(msg: BaseMessage, ctx: Ctx) -> Reply:
-    """取消 with no conversation open (inside one, the conversation takes the word first)."""
+def nothing_to_leave(msg: BaseMessage, ctx: Ctx) -> Reply:
+    """取消 / 返回 with no conversation open (inside one, the conversation takes the word)."""
     return ctx.text("nothing_to_cancel.j2")
 
 
+def resume(msg: BaseMessage, ctx: Ctx) -> Reply:
+    return ctx.conversations.resume(ctx)
+
+
 def silent(msg: BaseMessage, ctx: Ctx) -> Reply:
-    return NoReply()
-
-
-def location_reported(msg: BaseMessage, ctx: Ctx) -> Reply:
-    # The periodic location report arrives without the follower doing anything: stay quiet.
     return NoReply()
 
 
@@ -67,23 +66,24 @@ def polite_default(msg: BaseMessage, ctx: Ctx) -> Reply:
     return ctx.text("fallback_other.j2")
 
 
-ROUTES: list[Route] = [
-    on_event("subscribe", welcome),
-    on_event("subscribe_scan", welcome),
-    on_event("scan", scanned),
-    on_event("unsubscribe", farewell),
-    on_event("location", location_reported),
-    on_event("view", silent),
-    on_event("view_miniprogram", silent),
-    on_event("templatesendjobfinish", silent),
-    on_event("masssendjobfinish", silent),
-    on_menu(keys.HELP, show_help),
-    *on_keywords(["帮助", "菜单", "help", "menu", "?", "？", "你好", "您好", "hi", "hello"],
-                 show_help),
-    *on_keywords(sorted(CANCEL_WORDS), nothing_to_cancel),
-]
-FLOWS: list = []
-
+HANDLERS: dict[str, Handler] = {
+    Control.HELP: show_help,
+    Control.CANCEL: nothing_to_leave,
+    Control.BACK: nothing_to_leave,
+    Control.RESUME: resume,
+}
+EVENTS: dict[str, Handler] = {
+    "subscribe": welcome,
+    "subscribe_scan": welcome,
+    "scan": scanned,
+    "unsubscribe": farewell,
+    # The periodic location report arrives without the follower doing anything: stay quiet.
+    "location": silent,
+    "view": silent,
+    "view_miniprogram": silent,
+    "templatesendjobfinish": silent,
+    "masssendjobfinish": silent,
+}
 FALLBACKS: dict[str, Handler] = {
     "text": unknown_text,
     "image": received_media,
@@ -94,3 +94,4 @@ FALLBACKS: dict[str, Handler] = {
     "link": received_media,
     "miniprogrampage": received_media,
 }
+DEFAULT = polite_default

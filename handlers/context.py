@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage
 
 from core.config import Settings
-from core.conversation import Conversation, ConversationStore, Flow
-from core.replies import Reply, Text, to_payload
+from core.conversation import Flow, Input
+from core.intents import Understood
+from core.replies import Reply, Text
 from core.services import Services
+from core.uow import Actor, UnitOfWork
 from followers.models import Follower
+
+if TYPE_CHECKING:
+    from handlers.conversations import Conversations
+
+
+Handler = Callable[[BaseMessage, "Ctx"], Reply]
 
 
 def render(template: str, **data: Any) -> str:
@@ -27,17 +34,33 @@ def render(template: str, **data: Any) -> str:
 @dataclass
 class Ctx:
     msg: BaseMessage
+    input: Input
     openid: str
     db: Session
     services: Services
-    conversations: ConversationStore
     now: datetime
-    conversation: Conversation | None = None
-    match: re.Match[str] | None = None
-    # Lines said before the reply, e.g. that an unfinished conversation has expired.
+    conversations: Conversations
+    # What the message asks for (None: nothing the router knows, or a conversation's answer).
+    understood: Understood | None = None
+    # Lines said before the reply, e.g. that a form was kept as a draft.
     notices: list[str] = field(default_factory=list)
-
+    _uow: UnitOfWork | None = field(default=None, repr=False)
     _follower: Follower | None = field(default=None, repr=False)
+
+    @property
+    def argument(self) -> str | None:
+        """What the follower named after the command: the buyer in "查询 ACME GmbH"."""
+        return self.understood.argument if self.understood else None
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """The unit of work for use cases; the dispatcher commits it after the reply is made."""
+        if self._uow is None:
+            self._uow = UnitOfWork(session=self.db, now=self.now,
+                                   actor=Actor(label=f"wechat:{self.openid}"),
+                                   settings=self.services.settings,
+                                   redis=self.services.redis.text)
+        return self._uow
 
     @property
     def follower(self) -> Follower:
@@ -58,17 +81,14 @@ class Ctx:
     def text(self, template: str, **data: Any) -> Text:
         return Text(render(template, **data))
 
-    def start(self, flow: Flow, data: dict[str, Any] | None = None) -> Text:
-        """Begin a conversation and ask its first question."""
-        self.conversation = self.conversations.start(self.openid, flow, self.now, data)
-        return Text(flow.step(self.conversation.state).prompt(self, self.conversation.data))
+    def start(self, flow: Flow, draft: Any = None, at: Any = None) -> Reply:
+        """Begin a conversation (at its first state, or ``at``) and ask its question."""
+        return self.conversations.start(self, flow, draft, at)
 
     def enqueue(self, func: Callable[..., Any], *args: Any) -> None:
-        """Hand slow work to a job; it must be idempotent."""
-        self.services.jobs.enqueue(func, *args)
+        """Hand slow work to a job, after the commit; it must be idempotent."""
+        self.uow.outbox.later(func, *args)
 
     def send_later(self, reply: Reply) -> None:
         """Deliver a reply as a customer-service message (or the template fallback)."""
-        from wechat.delivery import deliver
-
-        self.enqueue(deliver, self.openid, to_payload(reply))
+        self.uow.outbox.send(self.openid, reply)

@@ -1,13 +1,23 @@
-"""One message in, one Reply out: follower, storage, conversation, route, errors, long text.
+"""One message in, one Reply out: store it, understand it, route it, commit, then send the rest.
 
-This is the single error boundary of the chat: a handler that raises is logged (openid
-hashed) and the follower gets a polite apology, never silence.
+The order, fixed and the same for every service:
+
+1. an event that is not a menu tap (subscribe, scan, unsubscribe, a location report) by its type;
+2. the conversation the follower is in (``handlers.conversations``: its question, its control
+   words, a menu tap or another service's words, the step's answer);
+3. what the message asks for: a menu key, or the intents the services declared (words, commands
+   with an argument, patterns — ``core.intents``);
+4. a conversation Redis lost (its draft row), for a message nothing else claims;
+5. the fallback for the message type.
+
+This is the single error boundary of the chat: a handler that raises is logged (openid hashed)
+and the follower gets a polite apology, never silence. The transaction is committed once, after
+the handler; jobs and later messages the handler asked for are handed over only after that.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from redis.exceptions import LockError
@@ -15,21 +25,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage
 
-from core.conversation import (
-    ConversationStore,
-    End,
-    Flow,
-    Goto,
-    Stay,
-    classify_control_word,
-)
+from core.conversation import MenuTap, as_text
+from core.intents import IntentRouter
+from core.locks import follower_lock
 from core.logs import hash_openid
 from core.models import InboundMessage, utcnow
-from core.replies import NoReply, Reply, Text, split_text
+from core.replies import NoReply, Reply, Text, split_text, to_payload
 from core.services import Services
-from handlers.context import Ctx, render
-from handlers.routing import Router
-from wechat.delivery import CustomerServiceQuota
+from handlers.context import Ctx, Handler, render
+from handlers.conversations import Conversations
+from handlers.inputs import input_of
+from wechat.delivery import CustomerServiceQuota, deliver
 
 log = logging.getLogger(__name__)
 
@@ -38,25 +44,28 @@ INTERACTION_EVENTS = frozenset({"click", "subscribe", "subscribe_scan", "scan"})
 
 
 class Dispatcher:
-    def __init__(self, router: Router, flows: dict[str, Flow]) -> None:
+    def __init__(self, router: IntentRouter, handlers: dict[str, Handler],
+                 events: dict[str, Handler], fallbacks: dict[str, Handler], default: Handler,
+                 conversations: Conversations) -> None:
         self.router = router
-        self.flows = flows
+        self.handlers = handlers
+        self.events = events
+        self.fallbacks = fallbacks
+        self.default = default
+        self.conversations = conversations
 
     def dispatch(self, msg: BaseMessage, fields: dict[str, Any], dedupe_key: str,
                  services: Services) -> Reply:
         openid = msg.source
-        store = ConversationStore(
-            services.redis.text,
-            timedelta(seconds=int(services.settings.section("conversation")["timeout_seconds"])),
-        )
         session = services.db.session
         try:
-            with store.user_lock(openid):
+            with follower_lock(services.redis.text, openid):
                 _store_inbound(session, msg, fields, dedupe_key)
                 _grant_quota(services, msg)
-                ctx = Ctx(msg=msg, openid=openid, db=session, services=services,
-                          conversations=store, now=services.clock())
-                reply = self._answer(msg, ctx)
+                ctx = Ctx(msg=msg, input=input_of(msg), openid=openid, db=session,
+                          services=services, now=services.clock(),
+                          conversations=self.conversations)
+                reply = self.answer(ctx)
                 session.commit()
         except LockError:
             log.warning("follower busy", extra={"openid": hash_openid(openid)})
@@ -66,59 +75,33 @@ class Dispatcher:
             log.exception("handler failed", extra={"openid": hash_openid(openid),
                                                    "msg_type": msg.type})
             return Text(render("error.j2"))
+        ctx.uow.outbox.flush(services.jobs.enqueue,
+                             lambda to, later: services.jobs.enqueue(deliver, to,
+                                                                     to_payload(later)))
         return self._finish(reply, ctx)
 
-    def _answer(self, msg: BaseMessage, ctx: Ctx) -> Reply:
-        conversation = ctx.conversations.load(ctx.openid)
-        if conversation is not None and conversation.deadline < ctx.now:
-            ctx.conversations.clear(ctx.openid)
-            flow = self.flows.get(conversation.flow)
-            minutes = int(ctx.conversations.timeout.total_seconds() // 60)
-            ctx.notices.append(render("conversation_expired.j2",
-                                      title=flow.title if flow else "", minutes=minutes))
-            conversation = None
-        if conversation is not None and msg.type == "text" and conversation.flow in self.flows:
-            ctx.conversation = conversation
-            return self._continue(msg.content or "", ctx, self.flows[conversation.flow])
-        resolved = self.router.resolve(msg)
-        ctx.match = resolved.match
-        return resolved.handler(msg, ctx)
-
-    def _continue(self, text: str, ctx: Ctx, flow: Flow) -> Reply:
-        conversation = ctx.conversation
-        assert conversation is not None
-        step = flow.step(conversation.state)
-        control = classify_control_word(text)
-        if control == "cancel":
-            ctx.conversations.clear(ctx.openid)
-            return ctx.text("conversation_cancelled.j2", title=flow.title)
-        if control == "help":
-            ctx.conversations.save(ctx.openid, conversation, ctx.now)
-            return ctx.text("conversation_help.j2", title=flow.title,
-                            prompt=step.prompt(ctx, conversation.data))
-        if control == "back":
-            if conversation.history:
-                conversation.state = conversation.history.pop()
-            ctx.conversations.save(ctx.openid, conversation, ctx.now)
-            return Text(flow.step(conversation.state).prompt(ctx, conversation.data))
-        result = step.accept(text.strip(), ctx, conversation.data)
-        if isinstance(result, Stay):
-            ctx.conversations.save(ctx.openid, conversation, ctx.now)
-            return ctx.text("conversation_retry.j2", hint=result.hint)
-        if isinstance(result, Goto):
-            conversation.history.append(conversation.state)
-            conversation.state = result.state.value
-            ctx.conversations.save(ctx.openid, conversation, ctx.now)
-            prompt = flow.step(conversation.state).prompt(ctx, conversation.data)
-            return Text("\n".join(part for part in (result.message, prompt) if part))
-        assert isinstance(result, End)
-        ctx.conversations.clear(ctx.openid)
-        if result.reply is not None:
-            return result.reply  # type: ignore[return-value]
-        return Text(result.message)
+    def answer(self, ctx: Ctx) -> Reply:
+        given = ctx.input
+        if isinstance(given, MenuTap):
+            ctx.understood = self.router.for_menu(given.key)
+        elif (words := as_text(given)) is not None:
+            ctx.understood = self.router.understand(words)
+        if ctx.msg.type == "event" and not isinstance(given, MenuTap):
+            return self.events.get(ctx.msg.event, self.default)(ctx.msg, ctx)
+        active = self.conversations.find(ctx)
+        if active is None and ctx.understood is None and not isinstance(given, MenuTap):
+            active = self.conversations.find(ctx, recover=True)
+        if active is not None:
+            reply = self.conversations.handle(ctx, active)
+            if reply is not None:
+                return reply
+        if ctx.understood is not None:
+            return self.handlers[ctx.understood.intent.name](ctx.msg, ctx)
+        return self.fallbacks.get(ctx.msg.type, self.default)(ctx.msg, ctx)
 
     def _finish(self, reply: Reply, ctx: Ctx) -> Reply:
         """Prepend notices; a text too long for one reply continues as later messages."""
+        later: list[Reply] = []
         if ctx.notices:
             notice = "\n".join(ctx.notices)
             if isinstance(reply, Text):
@@ -126,12 +109,13 @@ class Dispatcher:
             elif isinstance(reply, NoReply):
                 reply = Text(notice)
             else:
-                ctx.send_later(Text(notice))
+                later.append(Text(notice))
         if isinstance(reply, Text):
             first, *rest = split_text(reply.content) or [""]
-            for part in rest:
-                ctx.send_later(Text(part))
+            later += [Text(part) for part in rest]
             reply = Text(first)
+        for part in later:
+            ctx.services.jobs.enqueue(deliver, ctx.openid, to_payload(part))
         return reply
 
 
@@ -169,3 +153,4 @@ def _grant_quota(services: Services, msg: BaseMessage) -> None:
         quota.grant_for_message(msg.source)
     elif msg.event in INTERACTION_EVENTS:
         quota.grant_for_event(msg.source)
+

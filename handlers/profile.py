@@ -1,32 +1,32 @@
-"""The follower's profile, as a conversation.
+"""The follower's profile, as a form.
 
 ```mermaid
 stateDiagram-v2
     [*] --> COMPANY: 完善资料 / menu PROFILE
     COMPANY --> REGION: a company name
     REGION --> MARKETS: 省份 城市
-    MARKETS --> [*]: countries (saved, summary shown)
+    MARKETS --> [*]: countries (the profile saved, summary shown)
     COMPANY --> COMPANY: wrong answer (hint)
     REGION --> COMPANY: 返回
     MARKETS --> REGION: 返回
-    note right of COMPANY: 取消 ends anywhere; 帮助 repeats; silence expires it
+    note right of COMPANY: 取消, another service or silence keep the draft; 继续填写 resumes
 ```
 
-Every accepted answer is written to the follower row at once, so nothing is lost if the
-follower stops halfway.
+Each accepted answer goes into the draft (``ProfileDraft``, a row of its own); the profile is
+written by ``followers.usecases.save_profile`` when the last answer is in — the same use case
+``PATCH /api/v1/me`` calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from wechatpy.messages import BaseMessage
 
-from core.conversation import End, Flow, Goto, Stay, Step, Transition
+from core.conversation import End, Flow, Goto, Stay, Step, Transition, reading_text
 from core.replies import Reply
-from followers.models import Follower
 from followers.profile import (
     ProfileInputError,
     market_names,
@@ -34,9 +34,8 @@ from followers.profile import (
     parse_markets,
     parse_region,
 )
+from followers.usecases import ProfileChanges, save_profile
 from handlers.context import Ctx
-from handlers.routing import Route, on_keywords, on_menu
-from menus import keys
 
 
 class ProfileState(StrEnum):
@@ -45,60 +44,73 @@ class ProfileState(StrEnum):
     MARKETS = "markets"
 
 
-def _saving(save: Callable[[Follower, str], None],
-            then: Callable[[Ctx], Transition]) -> Callable[[str, Ctx, dict[str, Any]], Transition]:
-    """A step's accept: parse and store the answer on the follower, commit, move on."""
+@dataclass
+class ProfileDraft:
+    company_name: str = ""
+    province: str = ""
+    city: str = ""
+    export_markets: list[str] = field(default_factory=list)
 
-    def accept(answer: str, ctx: Ctx, data: dict[str, Any]) -> Transition:
+
+def _fill(fill: Callable[[ProfileDraft, str], None], then: Callable[[Ctx, ProfileDraft], Transition]
+          ) -> Callable[[str, Ctx, ProfileDraft], Transition]:
+    """A step's accept: parse the answer into the draft, then move on."""
+
+    def accept(answer: str, ctx: Ctx, draft: ProfileDraft) -> Transition:
         try:
-            save(ctx.follower, answer)
+            fill(draft, answer)
         except ProfileInputError as error:
+
             return Stay(ctx.render("profile_hint.j2", code=error.code, **error.data))
-        ctx.db.commit()
-        return then(ctx)
+        return then(ctx, draft)
 
     return accept
 
 
-def _save_company(follower: Follower, answer: str) -> None:
-    follower.company_name = parse_company_name(answer)
+def _fill_company(draft: ProfileDraft, answer: str) -> None:
+    draft.company_name = parse_company_name(answer)
 
 
-def _save_region(follower: Follower, answer: str) -> None:
-    follower.province, follower.city = parse_region(answer)
+def _fill_region(draft: ProfileDraft, answer: str) -> None:
+    draft.province, draft.city = parse_region(answer)
 
 
-def _save_markets(follower: Follower, answer: str) -> None:
-    follower.export_markets = parse_markets(answer)
+def _fill_markets(draft: ProfileDraft, answer: str) -> None:
+    draft.export_markets = parse_markets(answer)
 
 
-def _summary(ctx: Ctx) -> Transition:
-    follower = ctx.follower
+def _save(ctx: Ctx, draft: ProfileDraft) -> Transition:
+    follower = save_profile(ctx.uow, ctx.openid, ProfileChanges(
+        company_name=draft.company_name, province=draft.province, city=draft.city,
+        export_markets=draft.export_markets))
     return End(ctx.render("profile_done.j2", follower=follower,
                           markets=market_names(follower.export_markets)))
 
 
-def _prompt(state: ProfileState):
-    def prompt(ctx: Ctx, data: dict[str, Any]) -> str:
-        return ctx.render("profile_prompt.j2", state=state.value, follower=ctx.follower)
+def _prompt(state: ProfileState) -> Callable[[Ctx, ProfileDraft], str]:
+    def prompt(ctx: Ctx, draft: ProfileDraft) -> str:
+        return ctx.render("profile_prompt.j2", state=state.value, follower=ctx.follower,
+                          draft=draft)
 
     return prompt
 
 
-PROFILE_FLOW: Flow[Ctx] = Flow(
+def _step(state: ProfileState, label: str, fill: Callable[[ProfileDraft, str], None],
+          then: Callable[[Ctx, ProfileDraft], Transition]) -> Step[Ctx, ProfileDraft]:
+    return Step(_prompt(state), reading_text(_fill(fill, then)), label=label)
+
+
+PROFILE_FLOW: Flow[Ctx, ProfileDraft] = Flow(
     name="profile",
     title="企业资料",
     first=ProfileState.COMPANY,
+    draft=ProfileDraft,
     steps={
-        ProfileState.COMPANY: Step(
-            _prompt(ProfileState.COMPANY),
-            _saving(_save_company, lambda ctx: Goto(ProfileState.REGION)),
-        ),
-        ProfileState.REGION: Step(
-            _prompt(ProfileState.REGION),
-            _saving(_save_region, lambda ctx: Goto(ProfileState.MARKETS)),
-        ),
-        ProfileState.MARKETS: Step(_prompt(ProfileState.MARKETS), _saving(_save_markets, _summary)),
+        ProfileState.COMPANY: _step(ProfileState.COMPANY, "企业名称", _fill_company,
+                                    lambda ctx, draft: Goto(ProfileState.REGION)),
+        ProfileState.REGION: _step(ProfileState.REGION, "所在省市", _fill_region,
+                                   lambda ctx, draft: Goto(ProfileState.MARKETS)),
+        ProfileState.MARKETS: _step(ProfileState.MARKETS, "主要出口国家", _fill_markets, _save),
     },
 )
 
@@ -107,8 +119,5 @@ def start_profile(msg: BaseMessage, ctx: Ctx) -> Reply:
     return ctx.start(PROFILE_FLOW)
 
 
-ROUTES: list[Route] = [
-    on_menu(keys.PROFILE, start_profile),
-    *on_keywords(["完善资料", "企业资料", "我的资料", "资料"], start_profile),
-]
+HANDLERS = {"followers.profile": start_profile}
 FLOWS = [PROFILE_FLOW]

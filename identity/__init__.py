@@ -10,7 +10,8 @@
 Functions take a SQLAlchemy ``Session`` and the current time; the caller commits.
 """
 
-from identity.access import RULES, Permission, Role, allowed
+from core.uow import Actor
+from identity.access import Permission, Role, allowed, rules
 from identity.errors import (
     AccountDisabled,
     DuplicateAccount,
@@ -22,10 +23,10 @@ from identity.errors import (
     TokenInvalid,
     UnknownAccount,
 )
-from identity.principal import Actor, Principal
+from identity.principal import Principal
 
 __all__ = [
-    "RULES",
+    "rules",
     "AccountDisabled",
     "Actor",
     "DuplicateAccount",

@@ -1,16 +1,19 @@
 """The roles and the one table of access rules.
 
-A permission is a short dotted name (``"<area>.<verb>"``). ``RULES`` maps each permission to
-the staff roles that hold it; ``admin`` holds every permission. A later issue adds its
-permissions as new rows here, and protects an endpoint with ``staff_required("<permission>")``
-(see ``api/__init__.py``). Followers hold no permission: they reach only their own records,
-which the view checks with ``Principal.owns``.
+A permission is a short dotted name (``"<area>.<verb>"``). ``rules()`` maps each permission
+to the staff roles that hold it; ``admin`` holds every permission. Each service declares its
+permissions and who holds them in its manifest (``access``), and protects an endpoint with
+``staff_required("<permission>")`` (see ``api/__init__.py``). Followers hold no permission:
+they reach only their own records, which the view checks with ``Principal.owns``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import cache
+
+from core.features import access_rows
 
 
 class Role(StrEnum):
@@ -29,39 +32,31 @@ ROLE_LABELS: dict[Role, str] = {
 
 
 class Permission(StrEnum):
-    FOLLOWERS_READ = "followers.read"
+    """The permissions of identity's own pages and endpoints (identity/manifest.py declares
+    who holds them); every service declares its own in its manifest."""
+
     STAFF_READ = "staff.read"
     STAFF_MANAGE = "staff.manage"
     AUDIT_READ = "audit.read"
-    BUYERS_READ = "buyers.read"
-    BUYERS_MANAGE = "buyers.manage"
-    CLAIMS_REVIEW = "claims.review"
-    ACADEMY_EDIT = "academy.edit"
 
 
-# permission -> roles besides admin that hold it (admin holds all).
-RULES: dict[str, frozenset[Role]] = {
-    Permission.FOLLOWERS_READ: frozenset({Role.OPERATOR, Role.CLAIMS_REVIEWER}),
-    Permission.STAFF_READ: frozenset(),
-    Permission.STAFF_MANAGE: frozenset(),
-    Permission.AUDIT_READ: frozenset(),
-    Permission.BUYERS_READ: frozenset({Role.OPERATOR, Role.CLAIMS_REVIEWER}),
-    Permission.BUYERS_MANAGE: frozenset({Role.OPERATOR}),
-    Permission.CLAIMS_REVIEW: frozenset({Role.CLAIMS_REVIEWER}),
-    Permission.ACADEMY_EDIT: frozenset({Role.ACADEMY_EDITOR}),
-}
+@cache
+def rules() -> dict[str, frozenset[Role]]:
+    """permission -> the roles besides admin that hold it (admin holds all): the rows every
+    service's manifest declares (``core.features``), in one table."""
+    return {permission: parse_roles(roles) for permission, roles in access_rows().items()}
 
 
 def check_permission_name(permission: str) -> str:
     """A typo in a permission name fails when the view is defined, not when it is called."""
-    if permission not in RULES:
-        raise KeyError(f"unknown permission {permission!r}: add it to identity.access.RULES")
+    if permission not in rules():
+        raise KeyError(f"unknown permission {permission!r}: declare it in a service manifest")
     return permission
 
 
 def allowed(roles: Iterable[str], permission: str) -> bool:
     held = set(roles)
-    return Role.ADMIN in held or bool(held & RULES[check_permission_name(permission)])
+    return Role.ADMIN in held or bool(held & rules()[check_permission_name(permission)])
 
 
 def parse_roles(values: Iterable[str]) -> frozenset[Role]:

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.uow import Actor
 from identity.models import AuditEntry
-from identity.principal import Actor
 
 
 def record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from core.uow import Actor
 from identity.access import allowed
 
 
@@ -53,11 +54,3 @@ class Principal:
         if self.is_staff:
             return Actor(label=f"staff:{self.username}", staff_id=self.staff_id)
         return Actor(label=f"follower:{self.follower_id}")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something, as the audit log records it."""
-
-    label: str  # "staff:alice", "cli:root", "system"
-    staff_id: int | None = None

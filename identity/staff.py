@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.uow import Actor
 from identity import audit
 from identity.access import Role, parse_roles
 from identity.errors import (
@@ -29,7 +30,6 @@ from identity.errors import (
     UnknownAccount,
 )
 from identity.models import ApiSession, StaffAccount
-from identity.principal import Actor
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,31}$"
 USERNAME = re.compile(USERNAME_PATTERN)

@@ -162,36 +162,43 @@ def recent_lookups(session: Session, openid: str, limit: int = MY_LOOKUPS) -> li
 
 
 DEFAULT_DAILY_QUOTA = 30
+QUOTA_KEEP_SECONDS = 2 * 24 * 3600
+
+# Count ``what`` once a day: already counted → yes; the day's limit reached → no; else count it.
+_TAKE = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+"""
 
 
 class DailyQuota:
-    """Lookups per follower per day (Beijing time), counted in Redis across processes."""
+    """Lights shown per follower per day (Beijing time), counted in Redis across processes.
+
+    What is counted is named (a buyer, a query that found nothing), so that seeing the same
+    buyer again the same day costs nothing."""
 
     def __init__(self, client: redis.Redis, limit: int) -> None:
         self.redis = client
         self.limit = limit
+        self._take = client.register_script(_TAKE)
 
     @classmethod
     def configured(cls, client: redis.Redis, lights_settings: dict[str, Any]) -> DailyQuota:
-        """The quota of config.toml's ``[lights] daily_quota`` (the chat and the API share it)."""
+        """The quota of config.toml's ``[lights] daily_quota`` (every channel shares it)."""
         return cls(client, int(lights_settings.get("daily_quota", DEFAULT_DAILY_QUOTA)))
 
     def _key(self, openid: str, day: date) -> str:
         return key("lights", "quota", openid, day.isoformat())
 
     def used(self, openid: str, day: date) -> int:
-        return int(self.redis.get(self._key(openid, day)) or 0)
+        return int(self.redis.scard(self._key(openid, day)))
 
-    def take(self, openid: str, day: date) -> bool:
-        """Count one lookup; False (and nothing counted) when the day's quota is spent."""
+    def take(self, openid: str, day: date, what: str) -> bool:
+        """Count ``what`` for today; False (and nothing counted) when the quota is spent."""
         if self.limit <= 0:
             return True
-        redis_key = self._key(openid, day)
-        pipe = self.redis.pipeline()
-        pipe.incr(redis_key)
-        pipe.expire(redis_key, 2 * 24 * 3600)
-        count = pipe.execute()[0]
-        if count > self.limit:
-            self.redis.decr(redis_key)
-            return False
-        return True
+        return bool(self._take(keys=[self._key(openid, day)],
+                               args=[what, self.limit, QUOTA_KEEP_SECONDS]))

@@ -98,7 +98,7 @@ def create(session: Session, request: QrRequest, call: CreateCall, now: datetime
                   url=result["url"], caption=request.caption, created_at=now,
                   expires_at=expires_at)
     session.add(code)
-    session.commit()
+    session.flush()  # the caller commits
     return code, True
 
 

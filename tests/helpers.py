@@ -61,3 +61,12 @@ def follower_token(services: Services, openid: str,
     )
     session.commit()
     return issued.token, follower
+
+
+def route_help_to(app, monkeypatch, handler) -> str:
+    """For one test, the help intent is answered by ``handler``; returns a word that reaches it
+    (the webhook, the lock, storage and the error boundary stay real)."""
+    from core.conversation import Control
+
+    monkeypatch.setitem(app.extensions["xinbao.dispatcher"].handlers, Control.HELP, handler)
+    return "帮助"

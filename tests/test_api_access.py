@@ -63,6 +63,8 @@ def add_buyer_for_access(services) -> int:
     return session.scalar(select(Buyer.id).where(Buyer.source_id == "access-1"))
 ENDPOINTS: list[Endpoint] = [
     E("GET", "/api/v1/me", frozenset({"follower", "other_follower"})),
+    E("PATCH", "/api/v1/me", frozenset({"follower", "other_follower"}),
+      body={"region": "浙江 宁波"}),
     E("POST", "/api/v1/session/refresh", SIGNED_IN),
     E("DELETE", "/api/v1/session", SIGNED_IN),
     E("GET", "/api/v1/followers/{follower_id}",

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from tests.conftest import free_port
 from xinbao_cli import main
 
+from helpers import route_help_to
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -91,8 +93,8 @@ def test_logs_hash_openids_and_never_carry_payloads(wechat, app, caplog, monkeyp
     def broken(msg, ctx):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(app.extensions["xinbao.dispatcher"].router.keywords, "出错了", broken)
-    secret_openid, secret_text = "o-private-7f3a9c", "出错了"
+    word = route_help_to(app, monkeypatch, broken)
+    secret_openid, secret_text = "o-private-7f3a9c", word
     with caplog.at_level(logging.DEBUG):
         wechat.say(secret_openid, secret_text)
         wechat.post(wechat.sim.text(secret_openid, "x"), token="forged")

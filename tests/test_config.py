@@ -57,3 +57,11 @@ def test_a_valid_safe_mode_configuration_loads():
     settings = load_settings({"wechat": {"encrypt_mode": "safe", "encoding_aes_key": GOOD_KEY}},
                              environ={})
     assert settings.wechat.encrypt_mode == "safe"
+
+
+def test_a_service_checks_its_own_table():
+    with pytest.raises(ConfigError) as error:
+        load_settings({"lights": {"daily_quota": -1, "upload_budget_seconds": 9}}, environ={})
+    message = str(error.value)
+    assert "[lights] daily_quota must be a whole number of at least 0, got -1" in message
+    assert "[lights] upload_budget_seconds must be between 0 and 4.5" in message

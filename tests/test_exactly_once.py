@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from core.models import InboundMessage
 from followers.models import FollowEvent
 
+from helpers import route_help_to
+
 
 def test_a_retried_message_gets_the_first_reply_and_runs_once(wechat, app, db, monkeypatch):
     calls: list[str] = []
@@ -20,13 +22,13 @@ def test_a_retried_message_gets_the_first_reply_and_runs_once(wechat, app, db, m
         calls.append(msg.content)
         return ctx.text("help.j2")
 
-    monkeypatch.setitem(app.extensions["xinbao.dispatcher"].router.keywords, "计数", counting)
-    xml = wechat.sim.text("o-retry", "计数", msg_id=424242)
+    word = route_help_to(app, monkeypatch, counting)
+    xml = wechat.sim.text("o-retry", word, msg_id=424242)
     first = wechat.send(xml)
     second = wechat.send(xml)  # the same MsgId: WeChat's retry
     third = wechat.send(xml)
     assert first == second == third
-    assert calls == ["计数"]
+    assert calls == [word]
     stored = db.scalar(select(func.count()).select_from(InboundMessage)
                        .where(InboundMessage.openid == "o-retry"))
     assert stored == 1
@@ -60,8 +62,8 @@ def test_concurrent_retries_wait_for_the_first_attempt(wechat, app, live_server,
         time.sleep(0.8)
         return ctx.text("help.j2")
 
-    monkeypatch.setitem(app.extensions["xinbao.dispatcher"].router.keywords, "慢慢来", slow)
-    xml = wechat.sim.text("o-concurrent", "慢慢来", msg_id=99887766)
+    word = route_help_to(app, monkeypatch, slow)
+    xml = wechat.sim.text("o-concurrent", word, msg_id=99887766)
 
     def deliver(_: int) -> bytes:
         signed = wechat.sim.sign(xml)  # each retry is signed afresh, like WeChat's
@@ -89,9 +91,9 @@ def test_a_retry_that_outwaits_the_first_attempt_gets_an_empty_body(base_config,
         release.wait(5)
         return ctx.text("help.j2")
 
-    monkeypatch.setitem(app.extensions["xinbao.dispatcher"].router.keywords, "卡住", stuck)
+    word = route_help_to(app, monkeypatch, stuck)
     sim = WeChatSimulator(app.extensions["xinbao"].settings.wechat)
-    xml = sim.text("o-stuck", "卡住", msg_id=55443322)
+    xml = sim.text("o-stuck", word, msg_id=55443322)
     client = app.test_client()
     with ThreadPoolExecutor(max_workers=1) as pool:
         signed = sim.sign(xml)

@@ -214,3 +214,12 @@ def test_password_guessing_locks_the_username_for_a_while(services, live_server)
     make_staff(services, "bystander", ["operator"])
     assert requests.post(url, json={"username": "bystander", "password": TEST_PASSWORD},
                          timeout=5).status_code == 201
+
+
+def test_the_console_links_are_the_manifests_pages_the_member_may_open(services, live_server):
+    make_staff(services, "nav.reviewer", ["claims_reviewer"])
+    make_staff(services, "nav.admin", ["admin"])
+    _, reviewer_home = sign_in(live_server, "nav.reviewer")
+    _, admin_home = sign_in(live_server, "nav.admin")
+    assert "员工账号" not in reviewer_home.text and "审计日志" not in reviewer_home.text
+    assert "/staff/accounts" in admin_home.text and "/staff/audit" in admin_home.text

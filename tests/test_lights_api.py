@@ -11,7 +11,7 @@ import requests
 from lights.importer import upsert_buyers
 from lights.rows import clean_row
 from lights.service import recent_lookups
-from tests.conftest import make_app
+from tests.conftest import WeChat, make_app
 
 from helpers import follower_token, make_staff, staff_token
 
@@ -89,13 +89,28 @@ def test_a_missing_buyer_is_404_in_the_one_error_shape(services, live_server):
     assert set(response.json()["error"]) == {"code", "message", "details"}
 
 
-def test_followers_share_the_daily_quota_with_the_chat(base_config, buyers, live_server):
-    limited = make_app(base_config, lights={"daily_quota": 1})
+def test_the_chat_and_the_api_count_one_quota_and_say_one_sentence(base_config, buyers,
+                                                                  live_server, worker):
+    """A light shown counts wherever it is shown; the same buyer again that day is free; a
+    search lists candidates without lights and counts nothing."""
+    limited = make_app(base_config, lights={"daily_quota": 2})
+    chat = WeChat(limited, worker)
     with limited.app_context():
         token, _ = follower_token(limited.extensions["xinbao"], "o-api-quota")
     client = limited.test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    assert client.get("/api/v1/buyers?q=acme", headers=headers).status_code == 200
-    refused = client.get("/api/v1/buyers?q=acme", headers=headers)
+
+    chat.send(chat.sim.text("o-api-quota", "查询 山田電気"))  # 1: shown in the chat
+    for _ in range(3):  # searching is free
+        assert client.get("/api/v1/buyers?q=acme", headers=headers).status_code == 200
+    ids = {item["country"]: item["id"]
+           for item in client.get("/api/v1/buyers?q=acme", headers=headers).json["items"]}
+    assert client.get(f"/api/v1/buyers/{ids['DE']}/light", headers=headers).status_code == 200
+    again = client.get(f"/api/v1/buyers/{ids['DE']}/light", headers=headers)
+    assert again.status_code == 200  # the same buyer the same day: not counted again
+
+    refused = client.get(f"/api/v1/buyers/{ids['GB']}/light", headers=headers)
     assert refused.status_code == 429
-    assert "查询次数（1 次）已用完" in refused.get_json()["error"]["message"]
+    sentence = refused.json["error"]["message"]
+    assert "今天的红绿灯查询次数（2 次）已用完" in sentence
+    assert chat.say("o-api-quota", "查询 Acme Handels 英国") == sentence

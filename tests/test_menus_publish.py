@@ -8,7 +8,7 @@ from menus import definition
 
 
 def test_every_click_key_has_a_route_and_every_routed_key_is_in_a_menu(app):
-    routed = app.extensions["xinbao.dispatcher"].router.menu_keys
+    routed = set(app.extensions["xinbao.dispatcher"].router.menus)
     in_menus = definition.load().click_keys()
     assert in_menus - routed == set(), "menu buttons nobody answers"
     assert routed - in_menus == set(), "routes for keys no menu sends"

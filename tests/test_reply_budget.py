@@ -9,6 +9,8 @@ from tests.conftest import make_app
 from wechat.delivery import deliver
 from wechat.simulator import WeChatSimulator
 
+from helpers import route_help_to
+
 
 def test_a_slow_handler_is_answered_within_the_budget_and_followed_up(base_config, live_server,
                                                                       emulator, monkeypatch):
@@ -18,9 +20,9 @@ def test_a_slow_handler_is_answered_within_the_budget_and_followed_up(base_confi
         time.sleep(1.0)
         return Text("查询结果：绿灯")
 
-    monkeypatch.setitem(app.extensions["xinbao.dispatcher"].router.keywords, "很慢", slow)
+    word = route_help_to(app, monkeypatch, slow)
     sim = WeChatSimulator(app.extensions["xinbao"].settings.wechat)
-    signed = sim.sign(sim.text("o-slow", "很慢"))
+    signed = sim.sign(sim.text("o-slow", word))
     started = time.perf_counter()
     response = app.test_client().post("/wechat", query_string=signed.params, data=signed.body)
     elapsed = time.perf_counter() - started
@@ -40,9 +42,8 @@ def test_a_handler_hands_slow_work_to_a_job(wechat, app, emulator, monkeypatch):
         ctx.send_later(Text("稍后送达的结果"))
         return Text("正在查询…")
 
-    monkeypatch.setitem(app.extensions["xinbao.dispatcher"].router.keywords, "查一下",
-                        quick_then_job)
-    assert wechat.say("o-job", "查一下") == "正在查询…"
+    word = route_help_to(app, monkeypatch, quick_then_job)
+    assert wechat.say("o-job", word) == "正在查询…"
     assert [m["text"]["content"] for m in emulator.sent_to("o-job")] == ["稍后送达的结果"]
 
 
@@ -54,8 +55,8 @@ def test_a_long_text_is_split_at_sentence_ends_and_continues_as_messages(wechat,
     def long_answer(msg, ctx):
         return Text(long_text)
 
-    monkeypatch.setitem(app.extensions["xinbao.dispatcher"].router.keywords, "长文", long_answer)
-    first = wechat.say("o-long", "长文")
+    word = route_help_to(app, monkeypatch, long_answer)
+    first = wechat.say("o-long", word)
     rest = [m["text"]["content"] for m in emulator.sent_to("o-long")]
     assert len(first.encode()) <= 2048 and rest
     assert first + "".join(rest) == long_text

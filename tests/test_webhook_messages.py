@@ -8,6 +8,8 @@ from sqlalchemy import select
 from core.models import InboundMessage
 from followers.models import Follower, FollowEvent
 
+from helpers import route_help_to
+
 OPENID = "o-types"
 
 
@@ -110,11 +112,10 @@ def test_what_a_follower_sent_is_stored_before_the_reply(wechat, db):
 
 
 def test_a_handler_error_still_gets_a_reply_and_keeps_the_message(wechat, app, db, monkeypatch):
-    router = app.extensions["xinbao.dispatcher"].router
 
     def broken(msg, ctx):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(router.keywords, "坏了", broken)
-    assert "系统刚才开了个小差" in wechat.say("o-broken", "坏了")
+    word = route_help_to(app, monkeypatch, broken)
+    assert "系统刚才开了个小差" in wechat.say("o-broken", word)
     assert db.scalar(select(InboundMessage).where(InboundMessage.openid == "o-broken"))

@@ -24,6 +24,7 @@ from flask_wtf import CSRFProtect
 from api.blueprint import IdConverter
 from api.settings import IDENTITY_KEY
 from core.config import Settings
+from core.features import features, load
 from identity.settings import IdentitySettings
 
 csrf = CSRFProtect()
@@ -31,9 +32,6 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    from web.h5 import bp as h5
-    from web.staff import bp as staff
-
     identity = app.extensions.setdefault(IDENTITY_KEY, IdentitySettings.from_section(
         settings.section("identity"), public_url=settings.public_url,
         development=settings.is_development,
@@ -50,8 +48,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
     app.url_map.converters.setdefault("id", IdConverter)
     csrf.init_app(app)
-    app.register_blueprint(h5)
-    app.register_blueprint(staff)
+    for feature in features():
+        for blueprint in feature.pages:
+            app.register_blueprint(load(blueprint))
     app.context_processor(_cjk_font if settings.is_development else lambda: {})
     app.add_template_filter(beijing_time)
 

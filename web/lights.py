@@ -6,9 +6,8 @@ The Flask adapter of the lights domain (which never imports it); the link is mad
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, render_template
+from flask import Blueprint, abort, render_template
 
-from core.config import Settings
 from core.services import current
 from core.tokens import TokenError
 from lights.links import verdict_buyer_id
@@ -29,7 +28,3 @@ def verdict_page(token: str) -> str:
         abort(404)
     return render_template("pages/lights/verdict.html", result=result, buyer=result.buyer,
                            verdict=result.verdict)
-
-
-def init_app(app: Flask, settings: Settings) -> None:
-    app.register_blueprint(bp)

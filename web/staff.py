@@ -25,10 +25,11 @@ from api.ratelimit import (
     sign_in_locked,
 )
 from api.settings import identity_settings
+from core.features import features
 from core.services import current
 from identity import IdentityError, Principal, audit
 from identity import staff as staff_accounts
-from identity.access import ROLE_LABELS, RULES, Permission, Role, allowed, check_permission_name
+from identity.access import ROLE_LABELS, Permission, Role, allowed, check_permission_name, rules
 from identity.errors import InvalidCredentials
 from identity.links import safe_next_path
 from identity.models import StaffAccount
@@ -44,6 +45,18 @@ PAGE_SIZE = 50
 class LoginForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
+
+
+@bp.context_processor
+def _navigation() -> dict[str, Any]:
+    """The console's links: every service's staff pages (its manifest's ``staff_nav``) that
+    the signed-in member may open."""
+    principal = current_staff()
+    if principal is None:
+        return {"staff_nav": []}
+    entries = [entry for feature in features() for entry in feature.staff_nav
+               if principal.can(entry.permission)]
+    return {"staff_nav": entries}
 
 
 @bp.before_request
@@ -156,7 +169,7 @@ def home() -> str:
     principal = current_staff()
     assert principal is not None
     account = current().db.session.get(StaffAccount, principal.staff_id)
-    permissions = [p for p in RULES if allowed(principal.roles, p)]
+    permissions = [p for p in rules() if allowed(principal.roles, p)]
     return render_template("pages/staff/home.html", account=account, permissions=permissions,
                            role_labels=_role_labels(principal.roles))
 

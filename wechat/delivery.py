@@ -14,10 +14,12 @@ from typing import Any
 import redis
 from wechatpy.exceptions import WeChatClientException
 
+from core.jobs import Jobs
 from core.logs import hash_openid
 from core.redis_store import key
-from core.replies import Image, News, NoReply, Reply, Text, from_payload
+from core.replies import Image, News, NoReply, Reply, Text, from_payload, to_payload
 from core.services import current
+from core.uow import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -113,3 +115,9 @@ def _summary(reply: Reply) -> str:
     if isinstance(reply, News):
         return reply.article.title
     return "图片消息"
+
+
+def send_after_commit(outbox: Outbox, jobs: Jobs) -> None:
+    """What a use case's outbox holds, handed to the jobs once the edge has committed."""
+    outbox.flush(jobs.enqueue,
+                 lambda openid, reply: jobs.enqueue(deliver, openid, to_payload(reply)))

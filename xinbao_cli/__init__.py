@@ -1,6 +1,7 @@
 """The ``xinbao`` console command: one click group, one module per area of work.
 
-Each module in ``COMMAND_MODULES`` exposes ``register(group)``.
+Each module in ``command_modules()`` exposes ``register(group)``: the core's, then each
+service's (its manifest's ``cli``).
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from importlib import import_module
 
 import click
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "xinbao_cli.server",
-    "xinbao_cli.chat",
-    "xinbao_cli.staff",
-    "xinbao_cli.menus",
-    "xinbao_cli.qr",
-    "xinbao_cli.buyers",
-)
+from core.features import features
+
+# The commands of the core; each service adds its own (its manifest's ``cli``).
+CORE_COMMAND_MODULES: tuple[str, ...] = ("xinbao_cli.server", "xinbao_cli.chat")
+
+
+def command_modules() -> list[str]:
+    return [*CORE_COMMAND_MODULES, *(name for feature in features() for name in feature.cli)]
 
 
 @click.group(help="信保小微助手 — operator commands.")
@@ -24,5 +25,5 @@ def main() -> None:
     pass
 
 
-for _name in COMMAND_MODULES:
+for _name in command_modules():
     import_module(_name).register(main)

@@ -54,6 +54,7 @@ def create(scene: str, days: int | None, permanent: bool, caption: str, out: Pat
         except WeChatClientException as error:
             raise click.ClickException(f"微信接口返回错误 {error.errcode}: {error.errmsg}") \
                 from None
+        services.db.session.commit()
         if not created:
             click.echo(f"场景「{scene}」已有永久二维码，沿用它（不再占用配额）")
         _describe(code)

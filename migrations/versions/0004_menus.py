@@ -1,4 +1,4 @@
-"""menus: QR codes with their scenes (the permanent-code quota is counted from this table)
+"""qr: QR codes with their scenes (the permanent-code quota is counted from this table)
 
 Revision ID: 0004_menus
 Revises: 0001_core
@@ -12,7 +12,7 @@ from alembic import op
 
 revision: str = "0004_menus"
 down_revision: str | Sequence[str] | None = "0001_core"
-branch_labels: str | Sequence[str] | None = ("menus",)
+branch_labels: str | Sequence[str] | None = ("qr",)
 depends_on: str | Sequence[str] | None = None
 
 

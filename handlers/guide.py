@@ -1,0 +1,38 @@
+"""Services answered from the guide until their own packages land (``guide/``): what the seed
+document says about them and where to go (SOL 信保通, the Single Window, a branch office).
+
+Words are in templates/replies/services/.
+"""
+
+from __future__ import annotations
+
+from wechatpy.messages import BaseMessage
+
+from core.replies import Reply
+from handlers.branches import follower_branch
+from handlers.context import Ctx, Handler
+
+
+def _with_branch(template: str) -> Handler:
+    def handle(msg: BaseMessage, ctx: Ctx) -> Reply:
+        return ctx.text(template, **follower_branch(ctx))
+
+    return handle
+
+
+def _plain(template: str, **data: str) -> Handler:
+    def handle(msg: BaseMessage, ctx: Ctx) -> Reply:
+        return ctx.text(template, **data)
+
+    return handle
+
+
+HANDLERS: dict[str, Handler] = {
+    "guide.policy": _with_branch("services/policy.j2"),
+    "guide.renewal": _with_branch("services/renewal.j2"),
+    "guide.claims": _with_branch("services/claims.j2"),
+    "guide.loans": _plain("services/loans.j2"),
+    "guide.academy": _plain("services/academy.j2"),
+    **{f"guide.academy_{part}": _plain("services/academy_part.j2", part=part)
+       for part in ("basics", "master", "cases", "countries", "toolbox", "alerts")},
+}

@@ -45,13 +45,30 @@ class NoReply:
 Reply = Text | News | Image | NoReply
 
 
-def to_payload(reply: Reply) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TemplateMessage:
+    """A template message (模板消息): it reaches a follower at any time, outside the 48 hours in
+    which customer-service messages are allowed; never a passive reply. ``fields`` are the
+    template's keywords as the account's admin page names them ("first", "keyword1" …)."""
+
+    template_id: str
+    fields: dict[str, str]
+    url: str = ""
+
+
+Outgoing = Reply | TemplateMessage  # what a use case may send a follower later
+
+
+def to_payload(reply: Outgoing) -> dict[str, Any]:
     """A JSON-friendly form, for jobs that deliver a reply later."""
     return {"type": type(reply).__name__, **asdict(reply)}
 
 
-def from_payload(payload: dict[str, Any]) -> Reply:
+def from_payload(payload: dict[str, Any]) -> Outgoing:
     kind = payload["type"]
+    if kind == "TemplateMessage":
+        return TemplateMessage(payload["template_id"], dict(payload["fields"]),
+                               payload.get("url", ""))
     if kind == "Text":
         return Text(payload["content"])
     if kind == "News":

@@ -18,7 +18,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.replies import Reply, Text
+from core.replies import Outgoing, Text
 
 
 @dataclass(frozen=True)
@@ -35,21 +35,16 @@ class AuditLog(Protocol):
                  after: dict[str, Any] | None = None, now: datetime | None = None) -> Any: ...
 
 
-class Notifier(Protocol):
-    """How a use case tells a follower something outside the reply to their own message."""
-
-    def send(self, openid: str, reply: Reply) -> None: ...
-
-
 @dataclass
 class Outbox:
-    """A ``Notifier`` that keeps what is to be sent, and the jobs to run, until the edge has
-    committed: nothing leaves for work that was rolled back."""
+    """The notifier port: how a use case tells a follower something outside the reply to their
+    own message (a text, a picture, a card, a template message), and asks for slow work. It
+    keeps both until the edge has committed: nothing leaves for work that was rolled back."""
 
-    messages: list[tuple[str, Reply]] = field(default_factory=list)
+    messages: list[tuple[str, Outgoing]] = field(default_factory=list)
     jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]] = field(default_factory=list)
 
-    def send(self, openid: str, reply: Reply) -> None:
+    def send(self, openid: str, reply: Outgoing) -> None:
         self.messages.append((openid, reply))
 
     def text(self, openid: str, content: str) -> None:
@@ -58,7 +53,7 @@ class Outbox:
     def later(self, job: Callable[..., Any], *args: Any) -> None:
         self.jobs.append((job, args))
 
-    def flush(self, enqueue: Callable[..., None], deliver: Callable[[str, Reply], None]) -> None:
+    def flush(self, enqueue: Callable[..., None], deliver: Callable[[str, Outgoing], None]) -> None:
         """After the commit: hand the jobs to ``enqueue`` and each message to ``deliver``."""
         jobs, self.jobs = self.jobs, []
         messages, self.messages = self.messages, []

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -182,6 +182,8 @@ LOOKUP_FLOW: Flow[Ctx, LookupDraft] = Flow(
     first=LookupState.NAME,
     draft=LookupDraft,
     form=False,
+    # A list of candidates goes stale sooner than a form: the follower has moved on.
+    timeout=timedelta(minutes=5),
     steps={
         LookupState.NAME: Step(lambda ctx, draft: ctx.render("lights/prompt.j2"),
                                reading_text(_look_up), label="买方名称"),

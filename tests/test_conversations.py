@@ -4,7 +4,7 @@ cancelling says only what is true."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -192,3 +192,16 @@ def test_a_retried_answer_is_applied_once(wechat: WeChat, db):
     again = wechat.send(xml)["Content"]
     assert first == again and "省份和城市" in first
     assert "主要出口国家" in wechat.say(OPENID, "浙江 宁波")  # one step on, not two
+
+
+# --- each flow its own timeout ------------------------------------------------------------------
+
+def test_a_pick_list_goes_stale_sooner_than_a_form(wechat: WeChat, namesakes, services,
+                                                  monkeypatch):
+    wechat.say(OPENID, "查询 Acme Trading")
+    wechat.say("o-form", "完善资料")
+    later = services.clock() + timedelta(minutes=6)  # the list: 5 minutes; a form: 10
+    monkeypatch.setattr(services, "clock", lambda: later)
+    stale = wechat.say(OPENID, "2")
+    assert "超过 5 分钟没有回复" in stale and "【资信红绿灯】" not in stale
+    assert "省份和城市" in wechat.say("o-form", "宁波信达进出口有限公司")

@@ -17,7 +17,16 @@ from wechatpy.exceptions import WeChatClientException
 from core.jobs import Jobs
 from core.logs import hash_openid
 from core.redis_store import key
-from core.replies import Image, News, NoReply, Reply, Text, from_payload, to_payload
+from core.replies import (
+    Image,
+    News,
+    NoReply,
+    Reply,
+    TemplateMessage,
+    Text,
+    from_payload,
+    to_payload,
+)
 from core.services import current
 from core.uow import Outbox
 
@@ -68,6 +77,11 @@ def deliver(openid: str, payload: dict[str, Any]) -> str:
     reply = from_payload(payload)
     if isinstance(reply, NoReply):
         return "dropped"
+    if isinstance(reply, TemplateMessage):
+        services.wechat.send_template(openid, reply.template_id,
+                                      {name: {"value": value} for name, value in
+                                       reply.fields.items()}, url=reply.url or None)
+        return "template"
     quota = CustomerServiceQuota(services.redis.text)
     if quota.try_spend(openid):
         try:

@@ -12,16 +12,18 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from core.config import Settings, load_settings
+from core.db import UNAVAILABLE as DATABASE_UNAVAILABLE
 from core.db import Database
 from core.features import Feature, features, load
 from core.jobs import Jobs
 from core.logs import configure_logging
 from core.model_registry import import_models
+from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.redis_store import connect
 from core.services import EXTENSION_KEY, Services, current
 
@@ -60,7 +62,7 @@ def register_services(app: Flask, settings: Settings) -> None:
         settings=settings,
         db=db,
         redis=redis,
-        jobs=Jobs(app, redis),
+        jobs=Jobs(app, redis, db),
         wechat=OutboundClient(settings.wechat, redis.text),
     )
     app.extensions[EXTENSION_KEY] = services
@@ -144,6 +146,20 @@ def register_health(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
+    def unavailable(error: Exception) -> tuple[Response | str, int, dict[str, str]]:
+        """Redis or the database is away: busy, said plainly, never a 500. The webhook does
+        not come here (it answers WeChat itself, see handlers.dispatch)."""
+        log.warning("service unavailable: %s", type(error).__name__)
+        retry = {"Retry-After": "5"}
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "service_busy",
+                                      "message": "服务繁忙，请稍后再试",
+                                      "details": {}}}), 503, retry
+        return render_template("pages/busy.html"), 503, retry
+
+    for error_class in (*REDIS_UNAVAILABLE, *DATABASE_UNAVAILABLE):
+        app.register_error_handler(error_class, unavailable)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:
         return jsonify({"error": {"code": error.name.lower().replace(" ", "_"),

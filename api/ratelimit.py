@@ -8,14 +8,17 @@ counter is one INCR + EXPIRE on the app's own Redis, so no extra connection or l
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from flask import Response, g, request
 
 from api.auth import bearer_token
 from api.errors import RateLimited
 from api.settings import api_settings
-from core.redis_store import key
+from core.redis_store import UNAVAILABLE, key
 from core.services import current
+
+log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 
@@ -39,7 +42,11 @@ def enforce_rate_limit() -> None:
     pipe = current().redis.text.pipeline()
     pipe.incr(counter)
     pipe.expire(counter, WINDOW_SECONDS * 2)
-    count = int(pipe.execute()[0])
+    try:
+        count = int(pipe.execute()[0])
+    except UNAVAILABLE:  # a limit that protects the service must not take it down with Redis
+        log.warning("rate limit not counted: Redis unavailable")
+        return
     reset = (window + 1) * WINDOW_SECONDS - now
     g.xinbao_rate_limit = (limit, max(limit - count, 0), reset)
     if count > limit:

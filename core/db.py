@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -37,9 +38,12 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip on every checkout (a third of a webhook message's
-    # time). A connection broken by a database restart fails one request and is discarded
-    # by the pool; recycling bounds how old a connection gets.
-    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
+    # time). A connection broken by a database restart is found by the first statement that
+    # uses it; the pool then discards every connection of that age, and the webhook retries
+    # that first statement once (``handlers.dispatch``). Recycling bounds how old one gets;
+    # connecting gives up after a few seconds rather than holding a reply past WeChat's 5.
+    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20,
+                         connect_args={"connect_timeout": 3})
 
 
 def execute_side_by_side(engine: Engine, statements: Sequence[str], workers: int = 2,
@@ -98,3 +102,12 @@ class Database:
 
     def remove(self) -> None:
         self.session.remove()
+
+
+# What a database that cannot be reached (refusing, restarting, a connection dropped) raises.
+UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """A pooled connection found dead (the database restarted): safe to retry once."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base
 from core.models import utcnow
-from core.redis_store import key
+from core.redis_store import UNAVAILABLE, key
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,8 @@ def aware(moment: datetime) -> datetime:
 
 
 class CursorStore:
-    """The cursor in Redis. A Redis failure is logged and treated as "no cursor": the draft
-    rows are the truth, and the caller falls back to them."""
+    """The cursor in Redis. Writes that fail are logged and skipped: the draft rows are the
+    truth, and a reader that cannot reach Redis falls back to them."""
 
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
@@ -99,24 +99,21 @@ class CursorStore:
         return key("conversation", openid)
 
     def get(self, openid: str) -> Cursor | None:
-        try:
-            raw = self.redis.get(self._key(openid))
-        except redis.RedisError as error:
-            log.warning("conversation cursor unavailable (%s)", type(error).__name__)
-            return None
+        """Raises ``core.redis_store.UNAVAILABLE`` errors: the caller reads the draft rows."""
+        raw = self.redis.get(self._key(openid))
         return Cursor.from_json(raw) if raw else None
 
     def put(self, openid: str, cursor: Cursor, now: datetime) -> None:
         ttl = max(cursor.deadline - now, timedelta(0)) + NOTICE_GRACE
         try:
             self.redis.set(self._key(openid), cursor.to_json(), ex=int(ttl.total_seconds()))
-        except redis.RedisError as error:
+        except UNAVAILABLE as error:
             log.warning("conversation cursor not saved (%s)", type(error).__name__)
 
     def clear(self, openid: str) -> None:
         try:
             self.redis.delete(self._key(openid))
-        except redis.RedisError as error:
+        except UNAVAILABLE as error:
             log.warning("conversation cursor not cleared (%s)", type(error).__name__)
 
 

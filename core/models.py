@@ -28,3 +28,15 @@ class InboundMessage(Base):
     content: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeferredJob(Base):
+    """A job that could not be queued because Redis was unreachable; ``xinbao worker`` queues
+    it when Redis is back, so nothing the service promised a follower is lost."""
+
+    __tablename__ = "deferred_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    function: Mapped[str] = mapped_column(String(200))  # "package.module.function"
+    arguments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

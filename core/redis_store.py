@@ -19,11 +19,23 @@ class RedisConnections:
     embedded: bool
 
 
+# A request must not wait on a Redis that is gone or hung: WeChat gives us 5 seconds for all.
+CONNECT_TIMEOUT_SECONDS = 0.5
+COMMAND_TIMEOUT_SECONDS = 1.5
+
+# What a Redis that cannot be reached (down, restarting, hung) raises: callers that can do
+# without Redis catch these and take their database path or say the service is busy.
+UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError,
+               redis.ReadOnlyError)
+
+
 def connect(url: str) -> RedisConnections:
     if url:
+        timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                    "socket_timeout": COMMAND_TIMEOUT_SECONDS}
         return RedisConnections(
-            text=redis.Redis.from_url(url, decode_responses=True, socket_timeout=5),
-            raw=redis.Redis.from_url(url, socket_timeout=None),
+            text=redis.Redis.from_url(url, decode_responses=True, **timeouts),
+            raw=redis.Redis.from_url(url, **timeouts),
             embedded=False,
         )
     server = fakeredis.FakeServer()

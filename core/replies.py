@@ -46,6 +46,15 @@ Reply = Text | News | Image | NoReply
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What the chat answers a message with. ``final``: a retry of the message gets the same
+    reply; not final (something failed): a retry runs again instead of receiving the failure."""
+
+    reply: Reply
+    final: bool = True
+
+
+@dataclass(frozen=True)
 class TemplateMessage:
     """A template message (模板消息): it reaches a follower at any time, outside the 48 hours in
     which customer-service messages are allowed; never a passive reply. ``fields`` are the

@@ -19,6 +19,7 @@ from typing import Any
 from core.conversation import CONTROL_INTENTS, Flow
 from core.features import Feature
 from core.intents import AmbiguousIntents, Intent, IntentRouter
+from core.locks import FollowerLocks
 from core.services import Services
 from handlers.context import Handler
 from handlers.conversations import Conversations
@@ -83,4 +84,4 @@ def build_dispatcher(features: tuple[Feature, ...], services: Services) -> Dispa
     conversations = Conversations(table.flows, router, services.redis.text,
                                   timedelta(seconds=timeout))
     return Dispatcher(router, table.handlers, table.events, table.fallbacks, table.default,
-                      conversations)
+                      conversations, FollowerLocks(services.redis.text))

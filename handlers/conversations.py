@@ -49,6 +49,7 @@ from core.drafts import (
     aware,
 )
 from core.intents import IntentRouter, Understood
+from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.replies import Reply, Text
 
 if TYPE_CHECKING:
@@ -83,7 +84,10 @@ class Conversations:
     def find(self, ctx: Ctx, recover: bool = False) -> Active | None:
         """The conversation the follower is in. ``recover``: also when Redis has no cursor."""
         drafts = DraftStore(ctx.db)
-        cursor = self.cursors.get(ctx.openid)
+        try:
+            cursor = self.cursors.get(ctx.openid)
+        except REDIS_UNAVAILABLE:  # where the follower is: the draft rows say it too
+            cursor, recover = None, True
         if cursor is None:
             row = drafts.active(ctx.openid) if recover else None
             if row is None or row.flow not in self.flows:

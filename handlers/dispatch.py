@@ -26,16 +26,20 @@ from sqlalchemy.orm import Session
 from wechatpy.messages import BaseMessage
 
 from core.conversation import MenuTap, as_text
+from core.db import UNAVAILABLE as DATABASE_UNAVAILABLE
+from core.db import is_disconnect
+from core.inbox import PendingInbox
 from core.intents import IntentRouter
-from core.locks import follower_lock
+from core.locks import FollowerLocks
 from core.logs import hash_openid
 from core.models import InboundMessage, utcnow
-from core.replies import NoReply, Reply, Text, split_text, to_payload
+from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
+from core.replies import Answer, NoReply, Reply, Text, split_text
 from core.services import Services
 from handlers.context import Ctx, Handler, render
 from handlers.conversations import Conversations
 from handlers.inputs import input_of
-from wechat.delivery import CustomerServiceQuota, deliver
+from wechat.delivery import CustomerServiceQuota, deliver_later, send_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +50,38 @@ INTERACTION_EVENTS = frozenset({"click", "subscribe", "subscribe_scan", "scan"})
 class Dispatcher:
     def __init__(self, router: IntentRouter, handlers: dict[str, Handler],
                  events: dict[str, Handler], fallbacks: dict[str, Handler], default: Handler,
-                 conversations: Conversations) -> None:
+                 conversations: Conversations, locks: FollowerLocks) -> None:
         self.router = router
         self.handlers = handlers
         self.events = events
         self.fallbacks = fallbacks
         self.default = default
         self.conversations = conversations
+        self.locks = locks
 
     def dispatch(self, msg: BaseMessage, fields: dict[str, Any], dedupe_key: str,
-                 services: Services) -> Reply:
+                 services: Services, claimed: bool = False, replay: bool = False) -> Answer:
+        """Store the message, then answer it. What the follower is told is true: "saved" only
+        after the message was stored; a failure is never the answer a retry receives.
+
+        ``claimed``: Redis's dedupe says this delivery is to be answered, even if the message
+        is stored already (an earlier attempt failed and let go). Without that word (Redis
+        away, or a kept message replayed) a message stored before was answered before.
+        ``replay``: a message kept while the database was down (``handlers.replay``)."""
         openid = msg.source
         session = services.db.session
         try:
-            with follower_lock(services.redis.text, openid):
-                _store_inbound(session, msg, fields, dedupe_key)
+            stored = _store_inbound(session, msg, fields, dedupe_key)
+        except DATABASE_UNAVAILABLE:
+            log.warning("database unavailable", extra={"openid": hash_openid(openid)})
+            services.db.remove()
+            if replay:  # still down: it stays where it is kept
+                return Answer(NoReply(), final=False)
+            return _keep_for_later(services, fields, dedupe_key)
+        if not stored and not claimed:  # answered before: side effects once
+            return Answer(NoReply())
+        try:
+            with self.locks.hold(openid, session):
                 _grant_quota(services, msg)
                 ctx = Ctx(msg=msg, input=input_of(msg), openid=openid, db=session,
                           services=services, now=services.clock(),
@@ -68,17 +89,16 @@ class Dispatcher:
                 reply = self.answer(ctx)
                 session.commit()
         except LockError:
+            session.rollback()
             log.warning("follower busy", extra={"openid": hash_openid(openid)})
-            return Text(render("busy.j2"))
+            return Answer(Text(render("busy.j2")), final=False)
         except Exception:
             session.rollback()
             log.exception("handler failed", extra={"openid": hash_openid(openid),
                                                    "msg_type": msg.type})
-            return Text(render("error.j2"))
-        ctx.uow.outbox.flush(services.jobs.enqueue,
-                             lambda to, later: services.jobs.enqueue(deliver, to,
-                                                                     to_payload(later)))
-        return self._finish(reply, ctx)
+            return Answer(Text(render("error.j2")), final=False)
+        send_after_commit(ctx.uow.outbox, services.jobs)
+        return Answer(self._finish(reply, ctx))
 
     def answer(self, ctx: Ctx) -> Reply:
         given = ctx.input
@@ -115,42 +135,63 @@ class Dispatcher:
             later += [Text(part) for part in rest]
             reply = Text(first)
         for part in later:
-            ctx.services.jobs.enqueue(deliver, ctx.openid, to_payload(part))
+            deliver_later(ctx.services.jobs, ctx.openid, part)
         return reply
 
 
 def _store_inbound(session: Session, msg: BaseMessage, fields: dict[str, Any],
-                   dedupe_key: str) -> None:
-    """Saved and committed before any handler runs: nothing a follower sent is lost.
+                   dedupe_key: str) -> bool:
+    """Saved and committed before any handler runs: nothing a follower sent is lost. False when
+    it was stored before (a retry). A connection the database dropped since it was pooled (a
+    restart) is noticed here, on the first statement, and the insert tried once more.
 
     A prebuilt Core INSERT on the table, not the ORM: this runs for every message, needs no
     object back, and the ORM's insert path was a third of the webhook's CPU time.
     """
-    try:
-        session.execute(
-            _INSERT_INBOUND,
-            {
-                "dedupe_key": dedupe_key,
-                "openid": msg.source,
-                "msg_type": str(fields.get("MsgType", msg.type))[:32],
-                "event": getattr(msg, "event", None) or None,
-                "content": fields.get("Content"),
-                "payload": {k: v for k, v in fields.items() if isinstance(v, str)},
-                "created_at": utcnow(),
-            },
-        )
-        session.commit()
-    except IntegrityError:  # already stored by an attempt that timed out before replying
-        session.rollback()
+    row = {
+        "dedupe_key": dedupe_key,
+        "openid": msg.source,
+        "msg_type": str(fields.get("MsgType", msg.type))[:32],
+        "event": getattr(msg, "event", None) or None,
+        "content": fields.get("Content"),
+        "payload": {k: v for k, v in fields.items() if isinstance(v, str)},
+        "created_at": utcnow(),
+    }
+    for attempt in (1, 2):
+        try:
+            session.execute(_INSERT_INBOUND, row)
+            session.commit()
+            return True
+        except IntegrityError:
+            session.rollback()
+            return False
+        except DATABASE_UNAVAILABLE as error:
+            session.rollback()
+            if attempt == 2 or not is_disconnect(error):
+                raise
+    raise AssertionError("unreachable")
 
 
 _INSERT_INBOUND = InboundMessage.__table__.insert()
 
 
+def _keep_for_later(services: Services, fields: dict[str, Any], dedupe_key: str) -> Answer:
+    """The database is down: the message waits in Redis and is answered when it is back
+    (``handlers.replay``); with Redis gone too, the follower is asked to send it again."""
+    try:
+        PendingInbox(services.redis.text).keep(dedupe_key, fields)
+    except REDIS_UNAVAILABLE:
+        return Answer(Text(render("not_kept.j2")), final=False)
+    return Answer(Text(render("kept_for_later.j2")))
+
+
 def _grant_quota(services: Services, msg: BaseMessage) -> None:
     quota = CustomerServiceQuota(services.redis.text)
-    if msg.type != "event":
-        quota.grant_for_message(msg.source)
-    elif msg.event in INTERACTION_EVENTS:
-        quota.grant_for_event(msg.source)
+    try:
+        if msg.type != "event":
+            quota.grant_for_message(msg.source)
+        elif msg.event in INTERACTION_EVENTS:
+            quota.grant_for_event(msg.source)
+    except REDIS_UNAVAILABLE:  # later messages fall back to the template message
+        log.warning("customer-service quota not granted: Redis unavailable")
 

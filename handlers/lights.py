@@ -34,6 +34,7 @@ from wechatpy.messages import BaseMessage
 
 from core.conversation import End, Flow, Goto, Stay, Step, Transition, reading_text
 from core.countries import display_name
+from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.redis_store import key
 from core.replies import Image, Reply, Text, to_payload
 from core.services import Services, current
@@ -122,7 +123,8 @@ def _shown_reply(ctx: Ctx, shown: Shown) -> Reply:
     except UploadTooSlow:
         ctx.enqueue(send_light_picture, ctx.openid, result.buyer.id, marker)
         return Text(text)
-    except (WeChatException, requests.RequestException) as error:
+    except (WeChatException, requests.RequestException, *REDIS_UNAVAILABLE) as error:
+        # WeChat refused, the network failed, or the access token's Redis is away
         log.warning("card upload failed (%s); the picture follows", type(error).__name__)
         ctx.enqueue(send_light_picture, ctx.openid, result.buyer.id, marker)
         return Text(text)

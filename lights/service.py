@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -153,6 +153,18 @@ def record_lookup(session: Session, openid: str, query: str, result: LightResult
     session.add(row)
     session.flush()
     return row
+
+
+def shown_today(session: Session, openid: str, day: date) -> set[str]:
+    """What the quota counted for the follower on ``day`` (Beijing time), read from 我的查询:
+    "buyer:<id>" for each light shown, "none:<query>" for each lookup that found nothing."""
+    start = datetime.combine(day, time.min, CHINA)
+    rows = session.execute(
+        select(BuyerLookup.buyer_id, BuyerLookup.query)
+        .where(BuyerLookup.openid == openid, BuyerLookup.created_at >= start,
+               BuyerLookup.created_at < start + timedelta(days=1)))
+    return {f"buyer:{buyer_id}" if buyer_id is not None else f"none:{query.casefold()}"
+            for buyer_id, query in rows}
 
 
 def recent_lookups(session: Session, openid: str, limit: int = MY_LOOKUPS) -> list[BuyerLookup]:

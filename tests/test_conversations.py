@@ -43,7 +43,7 @@ def lookups(db, openid: str = OPENID) -> int:
 
 def voice(wechat: WeChat, openid: str, recognition: str) -> str:
     xml = wechat.sim.xml(openid, "voice", MediaId="VOICE1", Format="amr",
-                         Recognition=recognition, MsgId="770001")
+                         Recognition=recognition, msg_id=770001)
     return wechat.send(xml).get("Content", "")
 
 

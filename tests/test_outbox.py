@@ -4,6 +4,7 @@ sends nothing; one that succeeds sends its message and its template message once
 from __future__ import annotations
 
 from core.replies import TemplateMessage, Text
+
 from helpers import route_help_to
 
 

@@ -9,6 +9,7 @@ spent or WeChat answers 45015/45047, send the configured template message instea
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import redis
@@ -21,13 +22,14 @@ from core.replies import (
     Image,
     News,
     NoReply,
+    Outgoing,
     Reply,
     TemplateMessage,
     Text,
     from_payload,
     to_payload,
 )
-from core.services import current
+from core.services import Services, current
 from core.uow import Outbox
 
 log = logging.getLogger(__name__)
@@ -71,10 +73,27 @@ class CustomerServiceQuota:
         return bool(self._spend(keys=[self._key(openid)]))
 
 
-def deliver(openid: str, payload: dict[str, Any]) -> str:
-    """Job: send one reply later. Returns how it went ("custom", "template" or "dropped")."""
+DELIVERED_SECONDS = 2 * 24 * 3600
+
+
+def deliver(openid: str, payload: dict[str, Any], delivery_id: str | None = None) -> str:
+    """Job: send one reply later. Returns how it went ("custom", "template", "dropped" or
+    "already sent").
+
+    ``delivery_id`` makes a job that runs again (a worker killed after sending, before rq
+    heard it finished) send nothing the second time."""
     services = current()
-    reply = from_payload(payload)
+    if delivery_id is not None:
+        done_key = key("delivered", delivery_id)
+        if services.redis.text.exists(done_key):
+            return "already sent"
+        outcome = _deliver_now(services, openid, from_payload(payload))
+        services.redis.text.set(done_key, outcome, ex=DELIVERED_SECONDS)
+        return outcome
+    return _deliver_now(services, openid, from_payload(payload))
+
+
+def _deliver_now(services: Services, openid: str, reply: Outgoing) -> str:
     if isinstance(reply, NoReply):
         return "dropped"
     if isinstance(reply, TemplateMessage):
@@ -131,7 +150,11 @@ def _summary(reply: Reply) -> str:
     return "图片消息"
 
 
+def deliver_later(jobs: Jobs, openid: str, reply: Outgoing) -> None:
+    """Queue one message for a follower, with an id that makes its delivery once."""
+    jobs.enqueue(deliver, openid, to_payload(reply), uuid.uuid4().hex)
+
+
 def send_after_commit(outbox: Outbox, jobs: Jobs) -> None:
     """What a use case's outbox holds, handed to the jobs once the edge has committed."""
-    outbox.flush(jobs.enqueue,
-                 lambda openid, reply: jobs.enqueue(deliver, openid, to_payload(reply)))
+    outbox.flush(jobs.enqueue, lambda openid, reply: deliver_later(jobs, openid, reply))

@@ -84,6 +84,12 @@ class Gate:
         return self.cipher.encrypt(reply_xml, secrets.token_hex(8), str(int(time.time())))
 
 
+# The longest each field WeChat sends may be (openids are 28 characters; a menu key at most
+# 128 bytes): anything longer is no WeChat message, and would not fit where it is stored.
+FIELD_LIMITS = {"ToUserName": 64, "FromUserName": 64, "MsgType": 32, "Event": 64,
+                "EventKey": 128, "MsgId": 32, "CreateTime": 12}
+
+
 def _inbound(root: Element, encrypted: bool) -> Inbound:
     try:
         fields = element_fields(root) if root.tag == "xml" else None
@@ -91,6 +97,10 @@ def _inbound(root: Element, encrypted: bool) -> Inbound:
             "FromUserName"
         ):
             raise RequestRejected(400, "not a WeChat message")
+        for name, limit in FIELD_LIMITS.items():
+            value = fields.get(name)
+            if value is not None and (not isinstance(value, str) or len(value) > limit):
+                raise RequestRejected(400, f"{name} is not what WeChat sends")
         msg = message_from_fields(fields)
     except (KeyError, TypeError, AttributeError, ValueError):
         raise RequestRejected(400, "not a WeChat message") from None

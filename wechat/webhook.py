@@ -10,11 +10,11 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.logs import hash_openid
-from core.replies import Reply, to_payload
+from core.replies import Answer, Reply
 from core.services import Services, current
 from wechat.dedupe import Deduper, dedupe_key
 from wechat.inbound import Gate, Inbound, render_reply
-from wechat.security import RequestRejected
+from wechat.security import ReplayGuard, RequestRejected
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,11 @@ def receive() -> Response:
     services = current()
     gate: Gate = current_app.extensions["xinbao.gate"]
     try:
-        inbound = gate.open(request.args, request.get_data(cache=False))
+        body = request.get_data(cache=False)
+        inbound = gate.open(request.args, body)
+        if not inbound.encrypted:
+            ReplayGuard(services.redis.text,
+                        services.settings.webhook.max_clock_skew_seconds).check(request.args, body)
     except RequestEntityTooLarge:
         return Response("body too large", status=413, mimetype="text/plain")
     except RequestRejected as rejected:
@@ -51,16 +55,21 @@ def receive() -> Response:
 
     dedupe = dedupe_key(inbound.fields)
     deduper = _deduper(services)
-    if not deduper.claim(dedupe):
+    claimed = deduper.claim(dedupe)
+    if claimed is False:  # a retry: the first attempt's reply
         cached = deduper.wait_for_reply(dedupe, services.settings.webhook.retry_wait_seconds)
-        return _xml(gate.seal(cached or "", inbound))
-    reply_xml = _answer_within_budget(current_app._get_current_object(), inbound, dedupe)
+        claimed = None if cached is not None else deduper.claim(dedupe)
+        if not claimed:
+            return _xml(gate.seal(cached or "", inbound))
+        # the first attempt failed and let go: this retry runs again
+    reply_xml = _answer_within_budget(current_app._get_current_object(), inbound, dedupe,
+                                      claimed is True)
     return _xml(gate.seal(reply_xml, inbound))
 
 
-def _answer_within_budget(app: Flask, inbound: Inbound, dedupe: str) -> str:
+def _answer_within_budget(app: Flask, inbound: Inbound, dedupe: str, claimed: bool) -> str:
     services = current()
-    future = _handler_threads.submit(_dispatch, app, inbound, dedupe)
+    future = _handler_threads.submit(_dispatch, app, inbound, dedupe, claimed)
     try:
         return future.result(timeout=services.settings.webhook.reply_budget_seconds)[1]
     except FutureTimeout:
@@ -73,16 +82,19 @@ def _answer_within_budget(app: Flask, inbound: Inbound, dedupe: str) -> str:
         return ""
 
 
-def _dispatch(app: Flask, inbound: Inbound, dedupe: str) -> tuple[Reply, str]:
+def _dispatch(app: Flask, inbound: Inbound, dedupe: str, claimed: bool) -> tuple[Reply, str]:
     with app.app_context():
         services = current()
         try:
-            reply = app.extensions["xinbao.dispatcher"].dispatch(
-                inbound.msg, inbound.fields, dedupe, services
+            answer: Answer = app.extensions["xinbao.dispatcher"].dispatch(
+                inbound.msg, inbound.fields, dedupe, services, claimed=claimed
             )
-            reply_xml = render_reply(reply, inbound.msg)
-            _deduper(services).store(dedupe, reply_xml)
-            return reply, reply_xml
+            reply_xml = render_reply(answer.reply, inbound.msg)
+            if answer.final:
+                _deduper(services).store(dedupe, reply_xml)
+            else:
+                _deduper(services).release(dedupe)
+            return answer.reply, reply_xml
         finally:
             services.db.remove()
 
@@ -92,9 +104,9 @@ def _deliver_late(app: Flask, inbound: Inbound, done: Future) -> None:
         return
     reply, _ = done.result()
     with app.app_context():
-        from wechat.delivery import deliver
+        from wechat.delivery import deliver_later
 
-        current().jobs.enqueue(deliver, inbound.msg.source, to_payload(reply))
+        deliver_later(current().jobs, inbound.msg.source, reply)
 
 
 def _deduper(services: Services) -> Deduper:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 import click
+from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
+from core.services import current
 from xinbao_cli.common import app_context
+
+log = logging.getLogger(__name__)
 
 
 def register(group: click.Group) -> None:
@@ -46,20 +54,44 @@ class _QuietQueryRequestHandler(WSGIRequestHandler):
 @click.command(help="Run an rq worker (needs REDIS_URL), with the scheduler.")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
+    from redis import Redis
     from rq import SimpleWorker
 
     from core.jobs import QUEUE_NAME
-    from core.services import current
 
-    with app_context():
+    with app_context() as app:
         services = current()
         if services.redis.embedded:
             raise click.UsageError("xinbao worker needs REDIS_URL (the embedded default runs "
                                    "jobs inside the web process)")
-        # SimpleWorker runs jobs in this process, inside the app context set up above.
-        SimpleWorker([QUEUE_NAME], connection=services.redis.raw).work(
-            burst=burst, with_scheduler=True
-        )
+        start_recovery(app)
+        # SimpleWorker runs jobs in this process, inside the app context set up above. Its
+        # own connection has no command timeout: it blocks on the queue for minutes at a time.
+        connection = Redis.from_url(services.settings.redis_url)
+        SimpleWorker([QUEUE_NAME], connection=connection).work(burst=burst, with_scheduler=True)
+
+
+RECOVERY_SECONDS = 5.0
+
+
+def start_recovery(app: Flask) -> threading.Thread:
+    """Beside the jobs, every few seconds: queue the jobs kept in the database while Redis was
+    away, and answer the messages kept in Redis while the database was away."""
+    from handlers.replay import drain_pending_messages
+
+    def recover() -> None:
+        while True:
+            try:
+                with app.app_context():
+                    current().jobs.release_deferred()
+                drain_pending_messages(app)
+            except Exception:  # Redis or the database still away: try again next round
+                log.warning("recovery round skipped", exc_info=True)
+            time.sleep(RECOVERY_SECONDS)
+
+    thread = threading.Thread(target=recover, name="xinbao-recovery", daemon=True)
+    thread.start()
+    return thread
 
 
 @click.group(help="Database schema.")
@@ -70,7 +102,6 @@ def db() -> None:
 @db.command(help="Apply every pending migration.")
 def upgrade() -> None:
     from core.migrate import upgrade as apply
-    from core.services import current
 
     with app_context():
         apply(current().db.engine)

@@ -13,7 +13,8 @@ import click
 from core.features import features
 
 # The commands of the core; each service adds its own (its manifest's ``cli``).
-CORE_COMMAND_MODULES: tuple[str, ...] = ("xinbao_cli.server", "xinbao_cli.chat")
+CORE_COMMAND_MODULES: tuple[str, ...] = ("xinbao_cli.server", "xinbao_cli.chat",
+                                         "xinbao_cli.workdays")
 
 
 def command_modules() -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import g
+
 from api.auth import current_principal
 from core.services import current
 from core.uow import Actor, UnitOfWork
@@ -12,12 +14,15 @@ ANONYMOUS = Actor(label="anonymous")
 
 
 def unit_of_work() -> UnitOfWork:
-    services = current()
-    principal = current_principal()
-    return UnitOfWork(session=services.db.session, now=services.clock(),
-                      actor=principal.actor if principal else ANONYMOUS,
-                      settings=services.settings, redis=services.redis.text,
-                      audit_log=audit.record)
+    """The request's one unit of work (the same object however often a view asks)."""
+    if "xinbao_uow" not in g:
+        services = current()
+        principal = current_principal()
+        g.xinbao_uow = UnitOfWork(session=services.db.session, now=services.clock(),
+                                  actor=principal.actor if principal else ANONYMOUS,
+                                  settings=services.settings, redis=services.redis.text,
+                                  audit_log=audit.record)
+    return g.xinbao_uow
 
 
 def commit(uow: UnitOfWork) -> None:

@@ -28,6 +28,7 @@ FEATURES: tuple[str, ...] = (
     "branches.manifest",
     "guide.manifest",
     "qr.manifest",
+    "support.manifest",
     "menus.manifest",
 )
 

@@ -61,6 +61,23 @@ def add_buyer_for_access(services) -> int:
     upsert_buyers(session, [row], now)
     session.commit()
     return session.scalar(select(Buyer.id).where(Buyer.source_id == "access-1"))
+def add_ticket_for_access(services) -> int:
+    """A ticket of the first follower, for the support rows (api.support)."""
+    from core.uow import Actor, UnitOfWork
+    from support.usecases import Kind, open_ticket
+
+    uow = UnitOfWork(session=services.db.session, now=services.clock(),
+                     actor=Actor(label="test"), settings=services.settings,
+                     redis=services.redis.text)
+    ticket = open_ticket(uow, "o-access-owner", Kind.HANDOFF, "想找人工客服")
+    services.db.session.commit()
+    return ticket.id
+
+
+SUPPORT_READERS = frozenset({"operator", "claims_reviewer", "academy_editor", "admin"})
+SUPPORT_REPLIERS = frozenset({"operator", "academy_editor", "admin"})
+TICKET = {"prepare": lambda services, world: {"ticket_id": add_ticket_for_access(services)}}
+
 ENDPOINTS: list[Endpoint] = [
     E("GET", "/api/v1/me", frozenset({"follower", "other_follower"})),
     E("PATCH", "/api/v1/me", frozenset({"follower", "other_follower"}),
@@ -82,6 +99,12 @@ ENDPOINTS: list[Endpoint] = [
     E("GET", "/api/v1/buyers", BUYER_READERS),
     E("GET", "/api/v1/buyers/{buyer_id}/light", BUYER_READERS, prepare=lambda services, world:
       {"buyer_id": add_buyer_for_access(services)}),
+    E("GET", "/api/v1/tickets", SUPPORT_READERS | {"follower", "other_follower"}),
+    E("GET", "/api/v1/tickets/{ticket_id}", SUPPORT_READERS | {"follower"}, stranger=404,
+      **TICKET),
+    E("POST", "/api/v1/tickets/{ticket_id}/replies", SUPPORT_REPLIERS, body={"body": "您好"},
+      **TICKET),
+    E("POST", "/api/v1/tickets/{ticket_id}/close", SUPPORT_REPLIERS, **TICKET),
 ]
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.config import Settings
-from core.tokens import Signer
+from core.tokens import InvalidToken, Signer
 
 VERDICT_SALT = "lights-verdict-page"
+MAX_BUYER_ID = 2**31 - 1  # buyers.id is a 32-bit integer column
 DEFAULT_PAGE_LINK_DAYS = 30
 
 
@@ -25,5 +26,9 @@ def verdict_url(settings: Settings, buyer_id: int, now: datetime) -> str:
 
 
 def verdict_buyer_id(secret_key: str, token: str, now: datetime) -> int:
-    """The buyer a link names; raises ``core.tokens.TokenError`` when altered or expired."""
-    return int(Signer(secret_key, VERDICT_SALT).read(token, now)["b"])
+    """The buyer a link names; raises ``core.tokens.TokenError`` when altered or expired, or
+    when what it names is not a buyer id (only a holder of the key could sign that)."""
+    buyer_id = Signer(secret_key, VERDICT_SALT).read(token, now).get("b")
+    if type(buyer_id) is not int or not 0 < buyer_id <= MAX_BUYER_ID:
+        raise InvalidToken()
+    return buyer_id

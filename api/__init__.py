@@ -76,6 +76,11 @@ before=..., after=...)`` in the same transaction.
 
 Rate limits (``[api]`` in config.toml) apply to every ``ApiBlueprint`` request, per bearer
 token or, without one, per client address; the answer carries ``X-RateLimit-*`` headers.
+
+Request bodies (``api.body``) are judged before anything parses them recursively: over
+``[api] max_body_bytes`` (64 KiB) is a 413, JSON nested deeper than ``max_json_depth`` (32), not
+UTF-8 or not standard JSON (NaN, 1e999) a 400, another media type a 415, the wrong top-level
+type the schema's 422. ``@blp.arguments`` bodies get all of it; read a body no other way.
 """
 
 from __future__ import annotations

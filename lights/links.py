@@ -1,8 +1,13 @@
-"""The link to a buyer's verdict page (``/lights/v/<token>``) that the chat reply carries.
+"""How a buyer is named outside: the link to its verdict page, and its opaque id.
 
-Signed with the app's secret key (``core.tokens.Signer``), it carries only the buyer id: a
-verdict is not private, and whoever received the reply may open it without signing in. It
-expires after ``[lights] page_link_days``, counted on the service clock.
+The verdict page link (``/lights/v/<token>``) that the chat reply carries is signed with the
+app's secret key (``core.tokens.Signer``) and carries only the buyer id: a verdict is not
+private, and whoever received the reply may open it without signing in. It expires after
+``[lights] page_link_days``, counted on the service clock.
+
+The opaque id (``buyer_ids(secret_key)``, a ``core.ids.IdCodec``) is how the API, and any page
+or reply that names a buyer, writes ``buyers.id``: 26 characters that cannot be guessed or
+walked through the registry.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.config import Settings
+from core.ids import MAX_INT32, IdCodec, id_codec
 from core.tokens import InvalidToken, Signer
 
 VERDICT_SALT = "lights-verdict-page"
-MAX_BUYER_ID = 2**31 - 1  # buyers.id is a 32-bit integer column
+BUYER_ID_PURPOSE = "lights.buyer"
+MAX_BUYER_ID = MAX_INT32  # buyers.id is a 32-bit integer column
 DEFAULT_PAGE_LINK_DAYS = 30
 
 
@@ -32,3 +39,9 @@ def verdict_buyer_id(secret_key: str, token: str, now: datetime) -> int:
     if type(buyer_id) is not int or not 0 < buyer_id <= MAX_BUYER_ID:
         raise InvalidToken()
     return buyer_id
+
+
+def buyer_ids(secret_key: str) -> IdCodec:
+    """Buyer ids to their opaque form (``encode``) and back (``decode``, which raises
+    ``core.ids.UnknownId`` for a malformed or forged one)."""
+    return id_codec(secret_key, BUYER_ID_PURPOSE, MAX_BUYER_ID)

@@ -11,8 +11,10 @@ How another package adds an endpoint
    exceptions to API errors, commits, and shapes the answer. ``api/lights.py`` is one::
 
        import marshmallow as ma
-       from api import ApiBlueprint, NotFound, RateLimited, follower_or_staff, require_principal
+       from api import (ApiBlueprint, NotFound, RateLimited, decode_or_404, follower_or_staff,
+                        require_principal)
        from api.work import commit, unit_of_work
+       from lights.links import buyer_ids
        from lights.manifest import BUYERS_READ
        from lights.usecases import QuotaSpent, Viewer, show_light
 
@@ -23,14 +25,15 @@ How another package adds an endpoint
            light = ma.fields.String(required=True)
            hint = ma.fields.String(required=True)
 
-       @blp.route("/<id:buyer_id>/light")             # id: 1 … 999999999, else 404
+       @blp.route("/<opaque:buyer_id>/light")         # an opaque id (see below), else 404
        @follower_or_staff(BUYERS_READ)               # or @follower_required, @staff_required(p)
        @blp.response(200, LightSchema)
        @blp.alt_response(404, response="NOT_FOUND")   # document every error you raise
        def buyer_light(buyer_id):
            uow = unit_of_work()                       # session, clock, actor, audit, outbox
+           number = decode_or_404(buyer_ids, buyer_id, "找不到该买方")  # forged: like a gone one
            try:
-               shown = show_light(uow, Viewer(openid=..., channel="miniprogram"), buyer_id)
+               shown = show_light(uow, Viewer(openid=..., channel="miniprogram"), number)
            except QuotaSpent as spent:
                raise RateLimited(...) from None       # -> 429 {"error": {...}}
            if shown is None:
@@ -62,7 +65,12 @@ with the permission), ``signed_in`` (any token). ``current_principal()`` is the 
 (``identity.Principal``: ``.follower_id``, ``.openid``, ``.staff_id``, ``.roles``, ``.can(p)``).
 
 Times in responses: ``UtcDateTime()`` (always with its zone; SQLite drops it). Database ids
-in paths: ``<id:name>`` (1 … 999999999; anything else is a 404, not a driver overflow).
+in paths: ``<id:name>`` (1 … 999999999; anything else is a 404, not a driver overflow) where
+the caller may see only its own records or holds a permission. Ids of records any caller may
+look up one by one (buyers) must not be walkable: write them opaque (``api.ids``,
+``core.ids``) — ``OpaqueId(codec_for)`` in the schema, ``<opaque:name>`` in the path and
+``decode_or_404(codec_for, name)`` in the view, with the codec from the service's domain
+(``lights.links.buyer_ids``), which the chat and the pages use too.
 
 Errors: raise ``ValidationFailed`` (422), ``Unauthorized`` (401), ``Forbidden`` (403),
 ``NotFound`` (404), ``Conflict`` (409), ``RateLimited`` (429) or ``UpstreamError`` (502) from
@@ -76,6 +84,11 @@ before=..., after=...)`` in the same transaction.
 
 Rate limits (``[api]`` in config.toml) apply to every ``ApiBlueprint`` request, per bearer
 token or, without one, per client address; the answer carries ``X-RateLimit-*`` headers.
+
+Request bodies (``api.body``) are judged before anything parses them recursively: over
+``[api] max_body_bytes`` (64 KiB) is a 413, JSON nested deeper than ``max_json_depth`` (32), not
+UTF-8 or not standard JSON (NaN, 1e999) a 400, another media type a 415, the wrong top-level
+type the schema's 422. ``@blp.arguments`` bodies get all of it; read a body no other way.
 """
 
 from __future__ import annotations
@@ -109,6 +122,7 @@ from api.errors import (
 )
 from api.fields import UtcDateTime
 from api.idempotency import idempotent
+from api.ids import OpaqueId, OpaqueIdConverter, decode_or_404, opaque_id_param_schema
 from api.pagination import PageArgs, page_of, paginated, window
 from api.settings import EXTENSION_KEY, IDENTITY_KEY, ApiSettings
 from core.config import Settings
@@ -124,6 +138,7 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "NotFound",
+    "OpaqueId",
     "PageArgs",
     "RateLimited",
     "Unauthorized",
@@ -131,6 +146,7 @@ __all__ = [
     "UtcDateTime",
     "ValidationFailed",
     "current_principal",
+    "decode_or_404",
     "follower_or_staff",
     "follower_required",
     "idempotent",
@@ -170,6 +186,7 @@ def init_app(app: Flask, settings: Settings) -> XinbaoApi:
         OPENAPI_JSON_PATH="openapi.json",
     )
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["opaque"] = OpaqueIdConverter
     api = XinbaoApi(app, spec_kwargs={"info": {
         "description": "小程序与员工系统使用的 JSON 接口。错误统一为 "
                        '{"error": {"code", "message", "details"}}。',
@@ -179,6 +196,7 @@ def init_app(app: Flask, settings: Settings) -> XinbaoApi:
         "description": "POST /api/v1/session（小程序）或 POST /api/v1/staff/tokens（员工）所得令牌",
     })
     api.register_converter(IdConverter, integerconverter2paramschema)
+    api.register_converter(OpaqueIdConverter, opaque_id_param_schema)
     for feature in features():
         for name in feature.api:
             api.register_blueprint(import_module(name).blp)

@@ -1,14 +1,15 @@
 """``ApiBlueprint``: a flask-smorest Blueprint under ``/api/v1`` with the API's common parts
-(rate limit, the one error shape, the OpenAPI marks of our decorators)."""
+(rate limit, body limits and strict JSON, the one error shape, the OpenAPI marks of our
+decorators)."""
 
 from __future__ import annotations
 
 from flask import Response
 from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from api.body import JsonParser, limit_body
 from api.docs import prepare_doc
 from api.errors import ApiError, error_response, from_http_exception, from_identity_error
 from api.ratelimit import add_rate_limit_headers, enforce_rate_limit
@@ -31,31 +32,6 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
-class JsonParser(FlaskParser):
-    """webargs' parser, refusing JSON whose strings hold lone UTF-16 surrogates ("\\ud800"):
-    valid JSON, but no database can store them."""
-
-    def _raw_load_json(self, req):  # type: ignore[no-untyped-def]
-        data = super()._raw_load_json(req)
-        if not _encodable(data):
-            abort(400, messages={"json": ["字符串含有无法保存的字符（孤立的 UTF-16 代理）"]})
-        return data
-
-
-def _encodable(value: object) -> bool:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(_encodable(key) and _encodable(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_encodable(item) for item in value)
-    return True
-
-
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = JsonParser()
 
@@ -65,6 +41,7 @@ class ApiBlueprint(Blueprint):
                          description=description)
         self._prepare_doc_cbks.append(prepare_doc)
         self.before_request(enforce_rate_limit)
+        self.before_request(limit_body)  # after the count: an oversized flood is rate limited
         self.after_request(add_rate_limit_headers)
         self.register_error_handler(ApiError, _api_error)
         self.register_error_handler(IdentityError, _identity_error)

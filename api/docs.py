@@ -9,8 +9,10 @@ from typing import Any
 
 MARK = "xinbao"
 SECURITY_SCHEME = "bearerAuth"
-# Every operation can answer these: malformed JSON (body methods) and the rate limit.
+# Every operation can answer these: malformed JSON (body methods) and the rate limit; one that
+# takes a body also a body too large (413) or not JSON (415), see api.body.
 BODY_METHODS = ("post", "put", "patch")
+BODY_STATUSES = (413, 415)
 
 
 def mark(func: Any, *, statuses: tuple[int, ...] = (), security: bool = False,
@@ -36,6 +38,8 @@ def prepare_doc(doc: dict[str, Any], doc_info: dict[str, Any], *, method: str,
     statuses = set(info.get("statuses", ())) | {429}
     if method in BODY_METHODS:
         statuses.add(400)
+    if "requestBody" in doc:
+        statuses.update(BODY_STATUSES)
     responses = doc.setdefault("responses", {})
     for status in sorted(statuses):
         if status not in responses and str(status) not in responses:

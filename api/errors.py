@@ -65,6 +65,12 @@ class Conflict(ApiError):
     message = "与现有数据冲突"
 
 
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+    message = "请求内容过大"
+
+
 class RateLimited(ApiError):
     status = 429
     code = "rate_limited"

@@ -1,6 +1,10 @@
 """资信红绿灯 for the mini-program: GET /api/v1/buyers?q=&country= and
 GET /api/v1/buyers/{id}/light. The same domain calls as the chat (``lights.service``).
 
+Buyer ids are opaque here (``lights.links.buyer_ids``): ``id``, ``best_id`` and the path
+take and give 26 characters that cannot be walked through the registry; a malformed or
+forged one is the same 404 as a buyer that is gone.
+
 The same use cases as the chat (``lights.usecases``): a light shown to a follower counts
 against the daily quota the chat counts (429, with the chat's sentence, when spent) and is
 kept in 我的查询; a search shows candidates without lights and counts nothing. Staff with
@@ -18,11 +22,14 @@ from flask import render_template
 from api import (
     ApiBlueprint,
     NotFound,
+    OpaqueId,
     RateLimited,
+    decode_or_404,
     follower_or_staff,
     require_principal,
 )
 from api.work import commit, unit_of_work
+from lights.links import buyer_ids
 from lights.manifest import BUYERS_READ
 from lights.service import MAX_QUERY_CHARS, BuyerView, LightResult
 from lights.usecases import QuotaSpent, Viewer, search_buyers, show_light
@@ -42,7 +49,7 @@ class SearchArgs(ma.Schema):
 
 
 class BuyerSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
+    id = OpaqueId(buyer_ids, required=True)
     legal_name = ma.fields.String(required=True)
     original_name = ma.fields.String(allow_none=True)
     aliases = ma.fields.List(ma.fields.String(), required=True)
@@ -64,8 +71,8 @@ class CandidateSchema(BuyerSchema):
 class SearchSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CandidateSchema), required=True)
     country = ma.fields.String(allow_none=True, metadata={"description": "识别出的国家代码"})
-    best_id = ma.fields.Integer(allow_none=True,
-                                metadata={"description": "唯一明确的匹配；为空时请用户选择"})
+    best_id = OpaqueId(buyer_ids, allow_none=True,
+                       metadata={"description": "唯一明确的匹配（买方 id）；为空时请用户选择"})
 
 
 class ReasonSchema(ma.Schema):
@@ -129,19 +136,23 @@ def _light(result: LightResult) -> dict[str, Any]:
     }
 
 
-@blp.route("/<id:buyer_id>/light")
+NOT_A_BUYER = "找不到该买方"
+
+
+@blp.route("/<opaque:buyer_id>/light")
 @follower_or_staff(BUYERS_READ)
 @blp.response(200, LightSchema)
 @blp.alt_response(404, response="NOT_FOUND")
-def buyer_light(buyer_id: int) -> dict[str, Any]:
+def buyer_light(buyer_id: str) -> dict[str, Any]:
     """一家买方的红绿灯：灯色、提示语、亮灯依据（用户每看一家计入每日查询次数，同一天再看不计）"""
+    number = decode_or_404(buyer_ids, buyer_id, NOT_A_BUYER)  # forged: as if gone
     uow = unit_of_work()
     try:
-        shown = show_light(uow, _viewer(), buyer_id)
+        shown = show_light(uow, _viewer(), number)
     except QuotaSpent as spent:  # the chat's sentence, from the same template
         raise RateLimited(render_template("replies/lights/quota.j2", limit=spent.limit).strip(),
                           code="lookup_quota_spent") from None
     if shown is None:
-        raise NotFound("找不到该买方")
+        raise NotFound(NOT_A_BUYER)
     commit(uow)  # kept for 我的查询, like a lookup in the chat
     return _light(shown.result)

@@ -20,6 +20,8 @@ class ApiSettings:
     anonymous_rate_limit_per_minute: int
     idempotency_seconds: int
     max_per_page: int
+    max_body_bytes: int
+    max_json_depth: int
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any]) -> ApiSettings:
@@ -30,6 +32,8 @@ class ApiSettings:
             ),
             idempotency_seconds=int(section.get("idempotency_seconds", 86400)),
             max_per_page=int(section.get("max_per_page", 100)),
+            max_body_bytes=int(section.get("max_body_bytes", 65536)),
+            max_json_depth=int(section.get("max_json_depth", 32)),
         )
 
 

@@ -37,4 +37,5 @@ def read_link(secret_key: str, token: str, now: datetime) -> tuple[str, str]:
     openid = payload.get("o")
     if not isinstance(openid, str) or not openid:
         raise TokenInvalid()
-    return openid, safe_next_path(payload.get("n"))
+    next_path = payload.get("n")
+    return openid, safe_next_path(next_path if isinstance(next_path, str) else None)

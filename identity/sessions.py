@@ -6,6 +6,7 @@ disabling a staff account take effect at once. A token is refreshed by replacing
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from identity.models import ApiSession, StaffAccount, aware
 from identity.principal import FollowerRecord, Principal
 
 TOKEN_SALT = "xinbao.api-token"
+SESSION_ID = re.compile(r"[0-9a-f]{32}")  # secrets.token_hex(16), the rows' primary key
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,11 @@ def resolve(session: Session, sign: Signer, token: str, now: datetime,
     """
     with token_errors():
         payload = sign.read(token, now)
-    row = session.get(ApiSession, str(payload.get("sid", "")))
+    session_id = payload.get("sid")
+    # Only the shape we issue reaches the database: not a list, a number, a NUL byte.
+    if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+        raise TokenInvalid()
+    row = session.get(ApiSession, session_id)
     if row is None or row.revoked_at is not None:
         raise TokenInvalid()
     if aware(row.expires_at) <= now:

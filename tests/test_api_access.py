@@ -44,13 +44,14 @@ E = Endpoint
 BUYER_READERS = frozenset({"follower", "other_follower", "operator", "claims_reviewer", "admin"})
 
 
-def add_buyer_for_access(services) -> int:
-    """One buyer in the registry, for the 资信红绿灯 rows (api.lights)."""
+def add_buyer_for_access(services) -> str:
+    """One buyer in the registry, for the 资信红绿灯 rows (api.lights): its opaque id."""
     from datetime import UTC, datetime
 
     from sqlalchemy import select
 
     from lights.importer import upsert_buyers
+    from lights.links import buyer_ids
     from lights.models import Buyer
     from lights.rows import clean_row
 
@@ -60,7 +61,10 @@ def add_buyer_for_access(services) -> int:
                     "test", now)
     upsert_buyers(session, [row], now)
     session.commit()
-    return session.scalar(select(Buyer.id).where(Buyer.source_id == "access-1"))
+    number = session.scalar(select(Buyer.id).where(Buyer.source_id == "access-1"))
+    return buyer_ids(services.settings.secret_key).encode(number)
+
+
 def add_ticket_for_access(services) -> int:
     """A ticket of the first follower, for the support rows (api.support)."""
     from core.uow import Actor, UnitOfWork

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -150,16 +152,25 @@ def test_idempotency_keys_are_per_caller(live_server, services):
                          timeout=10).status_code == 201
 
 
+@contextmanager
+def serve(application) -> Iterator[str]:
+    """Another app (``make_app``) served over real HTTP on its own port: its base URL."""
+    server = make_server("127.0.0.1", free_port(), application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def limited_server(base_config):
     """A second app with a small limit, served over real HTTP on its own port."""
     application = make_app(base_config, api={"rate_limit_per_minute": 3,
                                              "anonymous_rate_limit_per_minute": 2})
-    server = make_server("127.0.0.1", free_port(), application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield application, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(application) as url:
+        yield application, url
 
 
 def test_rate_limit_per_token(limited_server):

@@ -1,16 +1,22 @@
 """The mini-program API of 资信红绿灯 over HTTP: search with a country, the light with its
-reasons, the quota for followers, history shared with the chat, the error shape."""
+reasons, the quota for followers, history shared with the chat, the error shape, and buyer ids
+that cannot be walked through the registry."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 import requests
+from sqlalchemy import select
 
+from core.ids import PATTERN, id_codec
 from lights.importer import upsert_buyers
+from lights.links import BUYER_ID_PURPOSE, buyer_ids
+from lights.models import Buyer
 from lights.rows import clean_row
-from lights.service import recent_lookups
+from lights.service import DailyQuota, china_today, recent_lookups
 from tests.conftest import WeChat, make_app
 
 from helpers import follower_token, make_staff, staff_token
@@ -84,9 +90,93 @@ def test_staff_reads_without_being_recorded(services, buyers, live_server, db):
 
 def test_a_missing_buyer_is_404_in_the_one_error_shape(services, live_server):
     token, _ = follower_token(services, "o-api-missing")
-    response = get(live_server, "/api/v1/buyers/999999/light", token)
+    gone = buyer_ids(services.settings.secret_key).encode(999999)
+    response = get(live_server, f"/api/v1/buyers/{gone}/light", token)
     assert response.status_code == 404
-    assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert response.json()["error"] == {"code": "not_found", "message": "找不到该买方",
+                                        "details": {}}
+
+
+OPAQUE = re.compile(PATTERN)
+
+
+def database_ids(db) -> list[int]:
+    return sorted(db.scalars(select(Buyer.id)))
+
+
+def test_buyer_ids_in_answers_are_opaque_and_open_the_light(services, buyers, live_server, db):
+    token, _ = follower_token(services, "o-api-opaque")
+    found = get(live_server, "/api/v1/buyers", token, q="acme handels").json()
+    ids = [item["id"] for item in found["items"]]
+    assert len(set(ids)) == 2 and all(OPAQUE.fullmatch(value) for value in ids)
+    assert not set(ids) & {str(number) for number in database_ids(db)}
+    light = get(live_server, f"/api/v1/buyers/{ids[0]}/light", token).json()
+    assert light["buyer"]["id"] == ids[0]
+    best = get(live_server, "/api/v1/buyers", token, q="山田電気").json()
+    assert best["best_id"] == best["items"][0]["id"] and OPAQUE.fullmatch(best["best_id"])
+
+
+def test_walking_sequential_ids_finds_nothing_and_counts_nothing(services, buyers, live_server,
+                                                                  db):
+    """The attack: GET /buyers/1..60/light with a follower token enumerated the registry."""
+    token, _ = follower_token(services, "o-api-walker")
+    for number in range(1, 61):
+        response = get(live_server, f"/api/v1/buyers/{number}/light", token)
+        assert response.status_code == 404, number
+        assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert recent_lookups(db, "o-api-walker") == []
+    quota = DailyQuota.configured(services.redis.text, services.settings.section("lights"))
+    assert quota.used("o-api-walker", china_today(services.clock())) == 0
+
+
+def forgeries(services, real: str) -> dict[str, str]:
+    codec = buyer_ids(services.settings.secret_key)
+    last = "aeimquy4"
+    return {
+        "the last character changed": real[:-1] + last[(last.index(real[-1]) + 1) % 8],
+        "the first character changed": ("b" if real[0] == "a" else "a") + real[1:],
+        "two ids spliced": real[:13] + codec.encode(7)[13:],
+        "all a": "a" * 26,
+        "another purpose": id_codec(services.settings.secret_key, "staff").encode(1),
+        "another secret key": id_codec("some-other-secret", BUYER_ID_PURPOSE).encode(1),
+        "upper case": real.upper(),
+        "not canonical": real[:-1] + "b",
+        "too long": real + "a",
+        "too short": real[:-1],
+        "a database id": "1",
+        "negative": "-1",
+        "huge": "9" * 40,
+        "unicode": "买方" * 13,
+        "percent-encoded NUL": "%00" * 9,
+    }
+
+
+def test_forged_and_malformed_ids_are_a_404_that_tells_nothing(services, buyers, live_server,
+                                                               db):
+    token, _ = follower_token(services, "o-api-forger")
+    real = get(live_server, "/api/v1/buyers", token, q="acme handels").json()["items"][0]["id"]
+    missing = buyer_ids(services.settings.secret_key).encode(999999)
+    gone = get(live_server, f"/api/v1/buyers/{missing}/light", token)
+    for name, forged in forgeries(services, real).items():
+        response = get(live_server, f"/api/v1/buyers/{forged}/light", token)
+        assert response.status_code == 404, name
+        error = response.json()["error"]
+        assert error["code"] == "not_found" and error["details"] == {}, name
+        if OPAQUE.fullmatch(forged):  # reaches the view: word for word a buyer that is gone
+            assert response.json() == gone.json(), name
+    assert recent_lookups(db, "o-api-forger") == []
+
+
+def test_the_document_describes_buyer_ids_as_opaque_strings(live_server):
+    spec = requests.get(f"{live_server}/api/v1/openapi.json", timeout=5).json()
+    path = spec["paths"]["/api/v1/buyers/{buyer_id}/light"]
+    [parameter] = [p for p in path.get("parameters", []) + path["get"].get("parameters", [])
+                   if p["name"] == "buyer_id"]
+    schemas = spec["components"]["schemas"]
+    for schema in (parameter["schema"], schemas["Buyer"]["properties"]["id"],
+                   schemas["Search"]["properties"]["best_id"]):
+        assert schema["type"] in ("string", ["string", "null"]), schema
+        assert schema["pattern"] == f"^{PATTERN}$" and schema["maxLength"] == 26
 
 
 def test_the_chat_and_the_api_count_one_quota_and_say_one_sentence(base_config, buyers,

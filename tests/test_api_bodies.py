@@ -78,19 +78,21 @@ def body_operations(services, live_server) -> list[tuple[str, str, dict[str, str
     tokens = {"follower": follower, "admin": staff_token(services, admin)}
     places = {"follower_id": owner.id, "staff_id": make_staff(services, "bodies.op",
                                                               ["operator"]).id}
-    allowed = {str(endpoint): endpoint.may for endpoint in ENDPOINTS}
+    rows = {str(endpoint): endpoint for endpoint in ENDPOINTS}
     spec = requests.get(f"{live_server}/api/v1/openapi.json", timeout=5).json()
     operations = []
     for path, items in spec["paths"].items():
         for method, operation in items.items():
             if not isinstance(operation, dict) or "requestBody" not in operation:
                 continue
-            headers = {}
+            headers, here = {}, dict(places)
+            row = rows.get(f"{method.upper()} {path}")
             if operation.get("security"):
-                may = allowed[f"{method.upper()} {path}"]
-                caller = "follower" if "follower" in may else "admin"
+                caller = "follower" if "follower" in row.may else "admin"
                 headers["Authorization"] = f"Bearer {tokens[caller]}"
-            operations.append((method.upper(), live_server + path.format(**places), headers))
+            if row is not None and row.prepare is not None:  # a record of its own
+                here.update(row.prepare(services, {}))
+            operations.append((method.upper(), live_server + path.format(**here), headers))
     assert len(operations) >= 5  # session, staff tokens, me, new staff, staff change
     return operations
 

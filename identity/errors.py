@@ -38,6 +38,22 @@ class InvalidInput(IdentityError):
     message = "输入不合法"
 
 
+class SignInThrottled(IdentityError):
+    """Too many wrong passwords lately for this username from this address, or from this
+    address altogether (``identity.throttle``); the password was not checked."""
+
+    def __init__(self, scope: str, retry_after: int) -> None:
+        self.scope = scope
+        self.retry_after = retry_after
+        minutes = -(-retry_after // 60)
+        if scope == "address":
+            message = f"此网络地址的登录失败次数过多，请 {minutes} 分钟后再试。"
+        else:
+            message = (f"该账号在此网络地址的密码错误次数过多，请 {minutes} 分钟后再试；"
+                       "在曾成功登录过的浏览器上登录不受影响。")
+        super().__init__(message)
+
+
 class TokenInvalid(IdentityError):
     message = "登录凭证无效，请重新登录"
 

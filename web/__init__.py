@@ -11,6 +11,11 @@ For other packages' pages:
   POST forms there carry ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field;
 - the bot sends a page link with ``signed_page_url(openid, "/h5/...")`` from ``web.h5``.
 All pages extend ``templates/pages/base.html``.
+
+Behind reverse proxies, ``[identity] trusted_proxies`` says how many, and Werkzeug's ProxyFix
+then takes the client address and scheme from their X-Forwarded-For / X-Forwarded-Proto; by
+default those headers are ignored, so a client cannot choose the address the sign-in throttle
+counts.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, url_for
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.blueprint import IdConverter
 from api.settings import IDENTITY_KEY
@@ -46,6 +52,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=max(identity.staff_page_lifetime,
                                        identity.h5_session_lifetime, timedelta(minutes=5)),
     )
+    if identity.trusted_proxies:
+        hops = identity.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.url_map.converters.setdefault("id", IdConverter)
     csrf.init_app(app)
     for feature in features():

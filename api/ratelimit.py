@@ -27,6 +27,7 @@ from identity.models import StaffAccount
 from identity.throttle import (
     Attempt,
     Decision,
+    Refusal,
     SignInThrottle,
     audit_decisions,
     known_device,
@@ -105,8 +106,7 @@ def staff_sign_in(username: str, password: str) -> StaffAccount:
             outcome = throttle.failed(attempt)
             _audit(outcome.decisions)
             if outcome.refusal is not None:
-                raise SignInThrottled(outcome.refusal.scope,
-                                      outcome.refusal.retry_after) from None
+                raise _throttled(outcome.refusal) from None
             raise
         throttle.succeeded(attempt)
         remembered = remember_device(secret, cookie, account.username, now, limits.device_days)
@@ -114,7 +114,11 @@ def staff_sign_in(username: str, password: str) -> StaffAccount:
                                                                limits.device_days))
         return account
     _audit(outcome.decisions)
-    raise SignInThrottled(outcome.refusal.scope, outcome.refusal.retry_after)
+    raise _throttled(outcome.refusal)
+
+
+def _throttled(refusal: Refusal) -> SignInThrottled:
+    return SignInThrottled(refusal.scope, refusal.retry_after, slow_mode=refusal.slow_mode)
 
 
 def _audit(decisions: list[Decision]) -> None:

@@ -104,6 +104,7 @@ def issue_token(body: dict[str, Any]) -> dict[str, Any]:
     except SignInThrottled as throttled:
         raise RateLimited(throttled.message, code="sign_in_locked",
                           details={"scope": throttled.scope,
+                                   "slow_mode": throttled.slow_mode,
                                    "retry_after": throttled.retry_after},
                           headers={"Retry-After": str(throttled.retry_after)}) from None
     issued = sessions.open_staff_session(

@@ -144,8 +144,9 @@ class Decision:
 
 @dataclass(frozen=True)
 class Refusal:
-    scope: str
+    scope: str  # the lock that refuses: pair or address
     retry_after: int  # seconds
+    slow_mode: bool = False  # the username is under a distributed attack
 
 
 @dataclass
@@ -172,13 +173,15 @@ class SignInThrottle:
         pipe = self.redis.pipeline()
         for scope in ("address", "pair"):
             pipe.ttl(keys[scope].lock)
-        ttls = dict(zip(("address", "pair"), pipe.execute(), strict=True))
-        active = {scope: int(ttl) for scope, ttl in ttls.items() if int(ttl) > 0}
+        pipe.exists(keys["account"].lock)
+        *ttls, slow = pipe.execute()
+        active = {scope: int(ttl) for scope, ttl in zip(("address", "pair"), ttls, strict=True)
+                  if int(ttl) > 0}
         if not active:
             return Outcome()
         scope = max(active, key=lambda name: active[name])
         retry_after = active[scope]
-        outcome = Outcome(Refusal(scope, retry_after))
+        outcome = Outcome(Refusal(scope, retry_after, slow_mode=bool(slow)))
         if self.redis.set(keys[scope].audited, 1, nx=True, ex=retry_after):
             outcome.decisions.append(self._decision(REFUSED, scope, attempt, retry_after))
         return outcome
@@ -212,6 +215,8 @@ class SignInThrottle:
                        at_least=limits.max_lock_seconds if slow else 0)
         if address >= limits.failures_per_address:
             self._lock("address", keys["address"], attempt, address, outcome)
+        if slow and outcome.refusal is not None:
+            outcome.refusal = Refusal(outcome.refusal.scope, outcome.refusal.retry_after, True)
         return outcome
 
     def succeeded(self, attempt: Attempt) -> None:

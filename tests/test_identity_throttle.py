@@ -159,6 +159,10 @@ def test_a_distributed_attack_brings_slow_mode_not_a_lockout(base_config):
     # In slow mode one failure locks a new address for the longest lock.
     first_try = token(bots, "owner", address="192.0.2.99")
     assert first_try.status_code == 429 and first_try.headers["Retry-After"] == "3600"
+    assert first_try.json["error"]["details"]["slow_mode"] is True
+    assert "受到大量来自不同网络的密码尝试" in first_try.json["error"]["message"]
+    again = token(bots, "owner", TEST_PASSWORD, address="192.0.2.99")  # the password unchecked
+    assert again.status_code == 429 and again.json["error"]["details"]["slow_mode"] is True
     # The owner is not locked out: a new address with the right password, or the known device.
     assert token(quick.test_client(), "owner", TEST_PASSWORD, "192.0.2.200").status_code == 201
     assert token(owner, "owner", TEST_PASSWORD, "192.0.2.99").status_code == 201

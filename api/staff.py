@@ -12,19 +12,14 @@ from api.errors import RateLimited
 from api.fields import UtcDateTime
 from api.idempotency import idempotent
 from api.pagination import PageArgs, page_of, paginated, window
-from api.ratelimit import (
-    SIGN_IN_LOCK_MINUTES,
-    clear_sign_in_failures,
-    record_sign_in_failure,
-    sign_in_locked,
-)
+from api.ratelimit import staff_sign_in
 from api.session import TokenSchema
 from api.settings import identity_settings
 from core.services import current
 from identity import audit, sessions
 from identity import staff as staff_accounts
 from identity.access import Permission, Role
-from identity.errors import InvalidCredentials
+from identity.errors import SignInThrottled
 from identity.models import StaffAccount
 
 blp = ApiBlueprint("staff", __name__, description="员工账号、机器令牌与审计日志")
@@ -104,16 +99,14 @@ def issue_token(body: dict[str, Any]) -> dict[str, Any]:
     services = current()
     session = services.db.session
     now = services.clock()
-    if sign_in_locked(body["username"]):
-        raise RateLimited(f"密码错误次数过多，请 {SIGN_IN_LOCK_MINUTES} 分钟后再试",
-                          code="sign_in_locked")
     try:
-        account = staff_accounts.authenticate(session, body["username"], body["password"],
-                                              now=now)
-    except InvalidCredentials:
-        record_sign_in_failure(body["username"])
-        raise
-    clear_sign_in_failures(body["username"])
+        account = staff_sign_in(body["username"], body["password"])
+    except SignInThrottled as throttled:
+        raise RateLimited(throttled.message, code="sign_in_locked",
+                          details={"scope": throttled.scope,
+                                   "slow_mode": throttled.slow_mode,
+                                   "retry_after": throttled.retry_after},
+                          headers={"Retry-After": str(throttled.retry_after)}) from None
     issued = sessions.open_staff_session(
         session, sessions.signer(services.settings.secret_key), account, now=now,
         lifetime=identity_settings().staff_token_lifetime, label=body.get("label"),

@@ -6,6 +6,7 @@
 - ``sessions``: signed, expiring bearer tokens tied to a server-side session row.
 - ``links``: signed, short-lived links the bot sends to open an H5 page as a follower.
 - ``audit``: every staff action, who / what / when / before / after.
+- ``throttle``: staff sign-in throttling per account and address, and known devices.
 
 Functions take a SQLAlchemy ``Session`` and the current time; the caller commits.
 """
@@ -18,6 +19,7 @@ from identity.errors import (
     IdentityError,
     InvalidCredentials,
     InvalidInput,
+    SignInThrottled,
     StateConflict,
     TokenExpired,
     TokenInvalid,
@@ -36,6 +38,7 @@ __all__ = [
     "Permission",
     "Principal",
     "Role",
+    "SignInThrottled",
     "StateConflict",
     "TokenExpired",
     "TokenInvalid",

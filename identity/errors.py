@@ -38,6 +38,26 @@ class InvalidInput(IdentityError):
     message = "输入不合法"
 
 
+class SignInThrottled(IdentityError):
+    """Too many wrong passwords lately for this username from this address, or from this
+    address altogether (``identity.throttle``); the password was not checked."""
+
+    def __init__(self, scope: str, retry_after: int, *, slow_mode: bool = False) -> None:
+        self.scope = scope
+        self.retry_after = retry_after
+        self.slow_mode = slow_mode
+        minutes = -(-retry_after // 60)
+        if scope == "address":
+            message = f"此网络地址的登录失败次数过多，请 {minutes} 分钟后再试。"
+        elif slow_mode:
+            message = (f"该账号近期受到大量来自不同网络的密码尝试，已加强保护：请 {minutes} "
+                       "分钟后再从此网络地址登录；在曾成功登录过的浏览器上登录不受影响。")
+        else:
+            message = (f"该账号在此网络地址的密码错误次数过多，请 {minutes} 分钟后再试；"
+                       "在曾成功登录过的浏览器上登录不受影响。")
+        super().__init__(message)
+
+
 class TokenInvalid(IdentityError):
     message = "登录凭证无效，请重新登录"
 

@@ -1,6 +1,7 @@
 """Who may do what: mini-program and H5 sign-in, staff accounts, the audit log."""
 
 from core.features import Feature, NavEntry
+from identity.settings import problems
 
 STAFF_READ = "staff.read"
 STAFF_MANAGE = "staff.manage"
@@ -17,6 +18,7 @@ FEATURE = Feature(
     # Admin holds every permission; these rows name the other roles that hold one.
     access={STAFF_READ: (), STAFF_MANAGE: (), AUDIT_READ: ()},
     settings="identity",
+    validate_settings=problems,
     cli=("xinbao_cli.staff",),
     migrations="identity",
 )

@@ -7,20 +7,13 @@ Skipped when /usr/bin/chromium is absent, unless XINBAO_REQUIRE_BROWSER=1 (CI), 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from menus import definition
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 15_000
+from tests.browser import ARTIFACTS, TIMEOUT_MS, chromium_context
 
 # Draws one character on a canvas with a font family; different characters drawn with a font
 # that lacks them come out as the same box, so equal pixels mean tofu.
@@ -47,24 +40,12 @@ GLYPH_CHECK = """async () => {
 
 @pytest.fixture
 def page(live_server):
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if os.environ.get("XINBAO_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"XINBAO_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 900, "height": 860})
+    with chromium_context(viewport={"width": 900, "height": 860}) as context:
         tab = context.new_page()
         tab.set_default_timeout(TIMEOUT_MS)
         tab.goto(f"{live_server}/sandbox/")
         tab.wait_for_selector("body[data-ready='1']")
         yield tab
-        context.close()
-        browser.close()
 
 
 def account_bubbles(page):

@@ -18,19 +18,13 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from api.ratelimit import (
-    SIGN_IN_LOCK_MINUTES,
-    clear_sign_in_failures,
-    record_sign_in_failure,
-    sign_in_locked,
-)
+from api.ratelimit import staff_sign_in
 from api.settings import identity_settings
 from core.features import features
 from core.services import current
-from identity import IdentityError, Principal, audit
+from identity import IdentityError, Principal, SignInThrottled, audit
 from identity import staff as staff_accounts
 from identity.access import ROLE_LABELS, Permission, Role, allowed, check_permission_name, rules
-from identity.errors import InvalidCredentials
 from identity.links import safe_next_path
 from identity.models import StaffAccount
 from web import csrf
@@ -128,19 +122,14 @@ def login() -> Any:
         return render_template("pages/staff/login.html", form=form, error=None), status
     services = current()
     now = services.clock()
-    username = form.username.data or ""
-    if sign_in_locked(username):
-        return render_template("pages/staff/login.html", form=form, error=None,
-                               locked_minutes=SIGN_IN_LOCK_MINUTES), 429
     try:
-        account = staff_accounts.authenticate(services.db.session, username,
-                                              form.password.data or "", now=now)
+        account = staff_sign_in(form.username.data or "", form.password.data or "")
+    except SignInThrottled as throttled:
+        page = render_template("pages/staff/login.html", form=form, error=throttled.message)
+        return page, 429, {"Retry-After": str(throttled.retry_after)}
     except IdentityError as error:
         services.db.session.rollback()
-        if isinstance(error, InvalidCredentials):
-            record_sign_in_failure(username)
         return render_template("pages/staff/login.html", form=form, error=error.message), 401
-    clear_sign_in_failures(username)
     audit.record(services.db.session, Principal(kind="staff", staff_id=account.id,
                                                 username=account.username).actor,
                  "staff.sign_in", "staff", account.id, now=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable
 from typing import TextIO
@@ -42,7 +43,7 @@ def chat(url: str, openid: str, wait: float) -> None:
             except EOFError:
                 return
 
-    run_chat(lines(), url.rstrip("/"), openid, click.get_text_stream("stdout"), wait)
+    run_chat(lines(), url.rstrip("/"), openid, sys.stdout, wait)
 
 
 def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO,

@@ -12,6 +12,7 @@ import requests
 
 from core.config import load_settings
 from wechat.simulator import WeChatSimulator
+from xinbao_cli.common import DEVELOPMENT
 
 HELP = """Type a message, or:
   /click KEY            tap a menu button
@@ -28,7 +29,8 @@ def register(group: click.Group) -> None:
     group.add_command(chat)
 
 
-@click.command(help="Chat with the running service as a follower.")
+@click.command(help="Chat as a follower with the development server (xinbao serve), signing "
+                    "as WeChat signs with its development settings.")
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True)
 @click.option("--openid", default="o-terminal-follower", show_default=True)
 @click.option("--wait", default=CUSTOMER_SERVICE_WAIT_SECONDS, show_default=True,
@@ -48,7 +50,8 @@ def chat(url: str, openid: str, wait: float) -> None:
 
 def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO,
              wait: float = CUSTOMER_SERVICE_WAIT_SECONDS) -> None:
-    simulator = WeChatSimulator(load_settings().wechat)
+    # The same settings as `xinbao serve`'s: development, with the environment's overrides.
+    simulator = WeChatSimulator(load_settings(DEVELOPMENT).wechat)
     seen = len(_records(url, openid))
     for line in lines:
         line = line.strip()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from werkzeug.serving import WSGIRequestHandler
 
-from xinbao_cli.common import app_context
+from xinbao_cli.common import DEVELOPMENT, app_context
 
 
 def register(group: click.Group) -> None:
@@ -14,7 +16,9 @@ def register(group: click.Group) -> None:
     group.add_command(db)
 
 
-@click.command(help="Run the development server (embedded defaults, migrations applied).")
+@click.command(help="Run the development server: development settings (the WeChat API "
+                    "emulator and the sandbox), the embedded database and Redis unless "
+                    "DATABASE_URL / REDIS_URL are set, migrations applied.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
@@ -24,7 +28,14 @@ def serve(host: str, port: int) -> None:
     from core.migrate import upgrade
     from core.services import EXTENSION_KEY
 
-    app = create_app({"server": {"public_url": f"http://{host}:{port}"}})
+    chosen = os.environ.get("XINBAO_ENV")
+    if chosen and chosen != "development":
+        raise click.UsageError(
+            f"xinbao serve is the development server (it serves the WeChat API emulator and "
+            f"the sandbox) and XINBAO_ENV is {chosen!r}. In production run gunicorn "
+            f'"app:create_app()" (README: Running in production).'
+        )
+    app = create_app({**DEVELOPMENT, "server": {"public_url": f"http://{host}:{port}"}})
     upgrade(app.extensions[EXTENSION_KEY].db.engine)
     click.echo(f"信保小微助手 on http://{host}:{port}  (webhook: /wechat, health: /healthz)")
     if app.url_map.bind("").test("/sandbox/"):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a virtual environment (once) and runs the service on the embedded defaults.
+# Sets up a virtual environment (once) and runs the development server (`xinbao serve`:
+# development settings, the emulator and the sandbox) on the embedded defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -13,6 +13,7 @@ from pathlib import Path
 import requests
 from click.testing import CliRunner
 
+from core.config import ENV_OVERRIDES
 from tests.conftest import free_port
 from xinbao_cli import main
 
@@ -37,7 +38,8 @@ def _wait_healthy(url: str, process: subprocess.Popen) -> None:
 def test_serve_then_chat_from_the_terminal(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    # A fresh clone: no setting in the environment (serve and chat choose development).
+    env = {k: v for k, v in os.environ.items() if k not in ENV_OVERRIDES}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
     server = subprocess.Popen([sys.executable, "-m", "xinbao_cli", "serve", "--port", str(port)],
                               cwd=REPO, env=env, stdout=subprocess.DEVNULL,
@@ -62,6 +64,8 @@ def test_serve_then_chat_from_the_terminal(tmp_path):
 
 
 def test_db_upgrade_creates_the_schema(tmp_path, monkeypatch):
+    for variable in ("XINBAO_ENV", "REDIS_URL"):  # a local SQLite database: development
+        monkeypatch.delenv(variable, raising=False)
     database = tmp_path / "fresh.sqlite3"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
     result = CliRunner().invoke(main, ["db", "upgrade"])

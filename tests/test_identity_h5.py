@@ -110,7 +110,10 @@ def test_jssdk_config_only_for_pages_of_this_site(live_server):
 
 def test_production_sends_the_browser_to_wechat_itself():
     environ = {"XINBAO_ENV": "production", "WECHAT_TOKEN": "t", "WECHAT_APP_SECRET": "s",
-               "SECRET_KEY": "a-real-secret", "MINIPROGRAM_APP_ID": "wxmini"}
+               "SECRET_KEY": "q7Vd2xLp9Kc4RtZw8Hn3Ys6Bf1Mg5Ja0Ue-Xo_Ti",
+               "MINIPROGRAM_APP_ID": "wxmini", "MINIPROGRAM_APP_SECRET": "m",
+               "WECHAT_APP_ID": "wx1", "DATABASE_URL": "postgresql://db/x",
+               "REDIS_URL": "redis://cache:6379/0"}
     core = load_settings(environ=environ)
     settings = IdentitySettings.from_section(core.section("identity"), public_url=core.public_url,
                                              development=core.is_development)

@@ -26,7 +26,8 @@ HEADER = ["source", "source_id", "name", "aliases", "original_name", "country",
 
 @pytest.fixture
 def cli_env(monkeypatch, base_config):
-    """The CLI builds its own app: point it at the test database."""
+    """The CLI builds its own app: point it at the test database, in development."""
+    monkeypatch.setenv("XINBAO_ENV", "development")
     monkeypatch.setenv("DATABASE_URL", base_config["database"]["url"])
     monkeypatch.delenv("REDIS_URL", raising=False)
 

@@ -34,7 +34,7 @@ def test_many_processes_share_one_token_fetch(live_server, base_config, emulator
         import sys
         from app import create_app
         from core.services import current
-        app = create_app({"server": {"public_url": sys.argv[1]},
+        app = create_app({"env": "development", "server": {"public_url": sys.argv[1]},
                           "database": {"url": sys.argv[2]}})
         with app.app_context():
             current().wechat.send_text("o-process-token", "hi")

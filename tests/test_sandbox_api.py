@@ -116,8 +116,11 @@ def test_safe_mode_posts_encrypted_xml(base_config):
 
 
 def test_no_sandbox_in_production(base_config):
-    production = make_app(base_config, env="production", secret_key="s" * 32,
-                          wechat={"token": "t", "app_id": "wx1", "app_secret": "secret"})
+    production = make_app(base_config, env="production",
+                          secret_key="q7Vd2xLp9Kc4RtZw8Hn3Ys6Bf1Mg5Ja0Ue-Xo_Ti",
+                          wechat={"token": "t", "app_id": "wx1", "app_secret": "secret"},
+                          server={"single_process": True},
+                          identity={"miniprogram_app_id": "wxmini", "miniprogram_app_secret": "m"})
     client = production.test_client()
     assert client.get("/sandbox/").status_code == 404
     assert client.post("/sandbox/api/send", json={}).status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable
 from typing import TextIO
@@ -11,6 +12,7 @@ import requests
 
 from core.config import load_settings
 from wechat.simulator import WeChatSimulator
+from xinbao_cli.common import DEVELOPMENT
 
 HELP = """Type a message, or:
   /click KEY            tap a menu button
@@ -27,7 +29,8 @@ def register(group: click.Group) -> None:
     group.add_command(chat)
 
 
-@click.command(help="Chat with the running service as a follower.")
+@click.command(help="Chat as a follower with the development server (xinbao serve), signing "
+                    "as WeChat signs with its development settings.")
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True)
 @click.option("--openid", default="o-terminal-follower", show_default=True)
 @click.option("--wait", default=CUSTOMER_SERVICE_WAIT_SECONDS, show_default=True,
@@ -42,12 +45,13 @@ def chat(url: str, openid: str, wait: float) -> None:
             except EOFError:
                 return
 
-    run_chat(lines(), url.rstrip("/"), openid, click.get_text_stream("stdout"), wait)
+    run_chat(lines(), url.rstrip("/"), openid, sys.stdout, wait)
 
 
 def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO,
              wait: float = CUSTOMER_SERVICE_WAIT_SECONDS) -> None:
-    simulator = WeChatSimulator(load_settings().wechat)
+    # The same settings as `xinbao serve`'s: development, with the environment's overrides.
+    simulator = WeChatSimulator(load_settings(DEVELOPMENT).wechat)
     seen = len(_records(url, openid))
     for line in lines:
         line = line.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -11,7 +12,7 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
 from core.services import current
-from xinbao_cli.common import app_context
+from xinbao_cli.common import DEVELOPMENT, app_context
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,9 @@ def register(group: click.Group) -> None:
     group.add_command(db)
 
 
-@click.command(help="Run the development server (embedded defaults, migrations applied).")
+@click.command(help="Run the development server: development settings (the WeChat API "
+                    "emulator and the sandbox), the embedded database and Redis unless "
+                    "DATABASE_URL / REDIS_URL are set, migrations applied.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
@@ -32,7 +35,14 @@ def serve(host: str, port: int) -> None:
     from core.migrate import upgrade
     from core.services import EXTENSION_KEY
 
-    app = create_app({"server": {"public_url": f"http://{host}:{port}"}})
+    chosen = os.environ.get("XINBAO_ENV")
+    if chosen and chosen != "development":
+        raise click.UsageError(
+            f"xinbao serve is the development server (it serves the WeChat API emulator and "
+            f"the sandbox) and XINBAO_ENV is {chosen!r}. In production run gunicorn "
+            f'"app:create_app()" (README: Running in production).'
+        )
+    app = create_app({**DEVELOPMENT, "server": {"public_url": f"http://{host}:{port}"}})
     upgrade(app.extensions[EXTENSION_KEY].db.engine)
     click.echo(f"信保小微助手 on http://{host}:{port}  (webhook: /wechat, health: /healthz)")
     if app.url_map.bind("").test("/sandbox/"):

@@ -22,9 +22,12 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "pages"
 def production_app(base_config):
     """A complete production configuration (embedded Redis, the test database)."""
     return make_app(base_config, env="production", secret_key=secrets.token_hex(24),
-                    server={"public_url": PUBLIC_URL}, redis={"url": ""},
+                    server={"public_url": PUBLIC_URL, "single_process": True},
+                    redis={"url": ""},
                     wechat={"token": "prod-token", "app_id": "wxprod000000000001",
-                            "app_secret": "prod-app-secret"})
+                            "app_secret": "prod-app-secret"},
+                    identity={"miniprogram_app_id": "wxprodmini00000001",
+                              "miniprogram_app_secret": "prod-mini-secret"})
 
 
 def https_client(app):

@@ -6,6 +6,7 @@ once and its side effects run once; a killed worker's job runs again once and de
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -128,6 +129,10 @@ def test_with_redis_down_the_api_and_staff_sign_in_do_not_fail(broken: World):
     assert me.status_code == 200 and me.json["openid"] == "o-f1-api"
     login = client.get("/staff/login")
     assert login.status_code == 200
+    token_field = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login.get_data(as_text=True))
+    signed = client.post("/staff/login", data={"csrf_token": token_field.group(1),
+                                               "username": "nobody", "password": "x" * 12})
+    assert signed.status_code == 503 and "服务繁忙" in signed.get_data(as_text=True)
     health = client.get("/healthz")
     assert health.json["status"] == "degraded" and health.json["database"] == "ok"
 

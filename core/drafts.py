@@ -152,17 +152,12 @@ class DraftStore:
         self.session.flush()
         return row
 
-    def close_active(self, openid: str, forms: set[str], now: datetime,
-                     except_id: int | None = None) -> None:
+    def close_active(self, openid: str, forms: set[str], now: datetime) -> None:
         """Leave whatever is active: forms are kept (suspended), the rest cancelled."""
         where = [ConversationDraft.openid == openid, ConversationDraft.status == ACTIVE]
-        if except_id is not None:
-            where.append(ConversationDraft.id != except_id)
         self.session.execute(
             update(ConversationDraft).where(*where, ConversationDraft.flow.in_(forms))
-            .values(status=SUSPENDED, updated_at=now).execution_options(synchronize_session=False))
+            .values(status=SUSPENDED, updated_at=now))
         self.session.execute(
             update(ConversationDraft).where(*where, ConversationDraft.flow.not_in(forms))
-            .values(status=CANCELLED, updated_at=now)
-            .execution_options(synchronize_session=False))
-        self.session.expire_all()
+            .values(status=CANCELLED, updated_at=now))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -11,11 +12,13 @@ import click
 import requests
 
 from core.config import load_settings
+from menus import definition
 from wechat.simulator import WeChatSimulator
 from xinbao_cli.common import DEVELOPMENT
 
 HELP = """Type a message, or:
-  /click KEY            tap a menu button
+  /menu                 the menus, each button with its name and key
+  /click BUTTON         tap a menu button, by its name (/click 资信红绿灯) or key (/click HELP)
   /subscribe [SCENE]    follow (through a QR scene)
   /scan SCENE           scan a QR code while following
   /unsubscribe          unfollow
@@ -59,8 +62,14 @@ def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO,
             continue
         if line == "/quit":
             break
+        if line == "/menu":
+            out.write(menu_text() + "\n")
+            continue
         try:
             xml = _message(simulator, openid, line)
+        except UnknownButton as unknown:
+            out.write(f"?? 菜单里没有「{unknown}」按钮。/menu 列出每个按钮的名称和 key。\n")
+            continue
         except (ValueError, IndexError):
             out.write("?? " + HELP + "\n")
             continue
@@ -80,7 +89,7 @@ def _message(simulator: WeChatSimulator, openid: str, line: str) -> str:
         return simulator.text(openid, line)
     command, *args = line.split()
     if command == "/click":
-        return simulator.click(openid, args[0])
+        return _tap(simulator, openid, " ".join(args))
     if command == "/subscribe":
         return simulator.subscribe(openid, args[0] if args else None)
     if command == "/scan":
@@ -92,6 +101,50 @@ def _message(simulator: WeChatSimulator, openid: str, line: str) -> str:
     if command == "/image":
         return simulator.image(openid)
     raise ValueError(command)
+
+
+class UnknownButton(ValueError):
+    """No button of any menu has this name or key."""
+
+
+def _tap(simulator: WeChatSimulator, openid: str, name_or_key: str) -> str:
+    """The event a tap on the button sends: a click with its key, a page opened, ..."""
+    if not name_or_key:
+        raise ValueError("/click needs a button")
+    for menu in definition.load().menus:
+        button = menu.find(name_or_key)
+        if button is None:
+            continue
+        if button.type == "click":
+            return simulator.click(openid, str(button.key))
+        if button.type == "view":
+            return simulator.event(openid, "VIEW", button.url)
+        if button.type == "miniprogram":
+            return simulator.event(openid, "view_miniprogram", button.pagepath)
+        return simulator.event(openid, str(button.type), button.key)
+    raise UnknownButton(name_or_key)
+
+
+def menu_text() -> str:
+    """Each menu with its buttons: the name to type after /click, and the key it sends."""
+    lines: list[str] = []
+    for menu in definition.load().menus:
+        lines.append(f"【{menu.shown_name}】{menu.description}")
+        for top in menu.buttons:
+            for button in top.sub_buttons or (top,):
+                where = f"{top.name} › {button.name}" if button is not top else top.name
+                if button.type in ("view", "miniprogram"):
+                    what = f"opens {button.url or button.pagepath}"
+                else:
+                    what = f"key {button.key}"
+                lines.append(f"  {_pad(where, 26)} /click {_pad(button.name, 12)} {what}")
+    return "\n".join(lines)
+
+
+def _pad(text: str, columns: int) -> str:
+    """Padded to ``columns`` as a terminal shows it (a Chinese character takes two)."""
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, columns - width)
 
 
 def _show(reply: dict[str, str], out: TextIO) -> None:

@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
+
 from core.config import ENV_OVERRIDES
+from tests.test_cli_and_ops import development_server
 from xinbao_cli.chat import menu_text, run_chat
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,3 +103,16 @@ def test_click_on_a_button_that_does_not_exist_says_so_and_sends_nothing(live_se
     said = chat(live_server, "o-chat-nothing", "/click 不存在的按钮")
     assert "菜单里没有「不存在的按钮」按钮" in said and "/menu" in said
     assert "信保> " not in said
+
+
+def test_serve_logs_what_people_do_not_what_the_sandbox_waits_for(tmp_path):
+    with development_server(tmp_path) as (url, _env, log):
+        for _ in range(3):
+            requests.get(f"{url}/emulator/_records", params={"touser": "o-x", "wait": 0},
+                         timeout=5)
+        requests.get(f"{url}/sandbox/", timeout=5)
+    logged = log[0]
+    assert '"GET /sandbox/" 200' in logged
+    assert "/emulator/_records" not in logged
+    assert "o-x" not in logged  # no query strings
+    assert not any(is_json(line) for line in logged.splitlines())

@@ -55,7 +55,8 @@ def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO,
              wait: float = CUSTOMER_SERVICE_WAIT_SECONDS) -> None:
     # The same settings as `xinbao serve`'s: development, with the environment's overrides.
     simulator = WeChatSimulator(load_settings(DEVELOPMENT).wechat)
-    seen = len(_records(url, openid))
+    earlier = _records(url, openid)
+    seen = earlier[-1]["index"] + 1 if earlier else 0
     for line in lines:
         line = line.strip()
         if not line:
@@ -162,10 +163,13 @@ def _show(reply: dict[str, str], out: TextIO) -> None:
         out.write(f"信保> {reply}\n")
 
 
-def _records(url: str, openid: str, since: int = 0) -> list[dict]:
+def _records(url: str, openid: str, since: int = 0, wait: float = 0.0) -> list[dict]:
+    """The emulator's records for the follower from ``since`` on; with ``wait``, a long poll
+    that answers as soon as there is one."""
     try:
         response = requests.get(f"{url}/emulator/_records",
-                                params={"touser": openid, "since": since}, timeout=5)
+                                params={"touser": openid, "since": since, "wait": wait},
+                                timeout=wait + 5)
         return response.json() if response.ok else []
     except requests.RequestException:
         return []
@@ -174,12 +178,10 @@ def _records(url: str, openid: str, since: int = 0) -> list[dict]:
 def _show_customer_service(url: str, openid: str, seen: int, out: TextIO, wait: float) -> int:
     """Print what the account sent later (customer-service and template messages)."""
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        records = [r for r in _records(url, openid) if r["index"] >= seen]
-        for record in records:
+    while (left := deadline - time.monotonic()) > 0:
+        for record in _records(url, openid, seen, wait=left):
             out.write(f"信保（客服消息）> {_describe(record)}\n")
             seen = record["index"] + 1
-        time.sleep(0.2)
     return seen
 
 

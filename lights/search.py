@@ -13,7 +13,8 @@ The order of the search, the cheapest first:
    - names that start with the key (B-tree range: "acme" → "acme handels");
    - for typos, names that start with the key's first half or end with its second half
      (B-tree ranges on the key and on the key reversed): one edit spoils at most one half,
-     so a whole name typed with one mistake keeps the other half intact;
+     so a whole name typed with one mistake keeps the other half intact; and names that
+     start with the key's first word ("faleti liimited": the typo is in the legal form);
    - names that contain the key (the trigram index: "handels" → "acme handels"), or its
      longest word (words typed in another order).
    Each read stops at ``ROWS_PER_PIECE`` rows, so the work does not grow with the registry.
@@ -63,7 +64,9 @@ ROWS_PER_PIECE = 100  # candidates read per piece: bounded work whatever the reg
 MIN_PIECE = 3  # the trigram index cannot look for less
 MIN_WORD = 4  # a single word of the query searched on its own
 SCAN_FIRST_NAMES = 5_000  # PostgreSQL: names scanned for a piece before its trigram index
-LEADING_WORDS_SCORE = 92.0  # "herrmann" for "Herrmann Meister GmbH": the name's first words
+# "herrmann" for "Herrmann Meister GmbH": the name's first words. Above rapidfuzz's 95 for
+# a word found inside a name ("schofield" in "Kay-Schofield Ltd"), below a whole name's 100.
+LEADING_WORDS_SCORE = 96.0
 LONGER_NAMES = 20  # names read that start with an exactly matched key's words
 # How sure a kind of match is: one candidate surer than all the others is the answer.
 CERTAINTY = {"registration": 2, "legal": 2, "exact": 1, "similar": 0}
@@ -283,6 +286,10 @@ def _similar(session: Session, key: str, country: str | None) -> list[Candidate]
         _score_into(best, key, index.starting_with(session, right[::-1], country,
                                                    ROWS_PER_PIECE, reverse=True))
     if max(best.values(), default=0.0) < CLEAR_WINNER_SCORE:
+        first = key.split()[0]
+        if len(first) >= MIN_WORD and first != key:  # a typo past the first word
+            _score_into(best, key, index.starting_with(session, first, country,
+                                                       ROWS_PER_PIECE))
         if len(key) >= MIN_PIECE:
             _score_into(best, key, index.containing(session, key, country, ROWS_PER_PIECE))
         longest = max(key.split(), key=len, default="")

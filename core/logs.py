@@ -92,6 +92,9 @@ def configure_cli_logging(verbosity: int = 0) -> None:
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = _CurrentStderr()
     handler.setFormatter(PlainFormatter())
+    # On the handler too: a library that sets its own logger's level (werkzeug's request
+    # lines are INFO) would otherwise pass the root's level.
+    handler.setLevel(level)
     _install(handler, level)
 
 

@@ -11,6 +11,7 @@ import click
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
+from core.logs import configure_cli_logging
 from core.services import current
 from xinbao_cli.common import DEVELOPMENT, app_context
 
@@ -43,8 +44,8 @@ def serve(host: str, port: int) -> None:
             f'"app:create_app()" (README: Running in production).'
         )
     # The development server's log is read in its terminal: plain lines, with each request.
-    root = logging.getLogger()
-    root.setLevel(min(root.level, logging.INFO))
+    if logging.getLogger().level > logging.INFO:
+        configure_cli_logging(verbosity=1)
     app = create_app({**DEVELOPMENT, "server": {"public_url": f"http://{host}:{port}"}})
     upgrade(app.extensions[EXTENSION_KEY].db.engine)
     click.echo(f"信保小微助手 on http://{host}:{port}  (webhook: /wechat, health: /healthz)")

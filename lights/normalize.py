@@ -141,7 +141,8 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
         text = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFKD", text)))
-        text = text.translate(_PLAIN_LETTERS)
+        if "ı" in text or "ł" in text or "ø" in text:  # rare: a scan each, not a translate
+            text = text.translate(_PLAIN_LETTERS)
         if _HAN.search(text):
             text = simplified(text)
     return " ".join(text.translate(_PUNCTUATION).split())

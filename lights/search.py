@@ -6,9 +6,10 @@ The order of the search, the cheapest first:
 2. the normalised name exactly (legal name, alias or original script), by its B-tree index.
    Namesakes share a key ("Yılmaz San." and "Yılmaz Ltd." are both "yılmaz"): when the
    follower typed a legal form, the one whose whole name is what was typed is the answer
-   ("Herrmann" alone still lists "Herrmann" and "Herrmann GmbH & Co. KG"). Longer names
-   that start with the key's words ("herrmann" → "herrmann meister") join the list after
-   the namesakes, as the prefix read of step 3 would have found them;
+   ("Herrmann" alone still lists "Herrmann" and "Herrmann GmbH & Co. KG"). When the
+   follower has to choose, longer names that start with the key's words ("herrmann" →
+   "herrmann meister") join the list after the namesakes, as the prefix read of step 3
+   would have found them;
 3. otherwise candidates, ranked with rapidfuzz, from bounded index reads:
    - names that start with the key (B-tree range: "acme" → "acme handels");
    - for typos, names that start with the key's first half or end with its second half
@@ -30,7 +31,7 @@ range. Both are made by the migration.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -88,19 +89,25 @@ class SearchResult:
     @property
     def best(self) -> Candidate | None:
         """The one answer, when there is a clear one; None when the follower must choose."""
-        if not self.candidates:
-            return None
-        first = self.candidates[0]
-        if len(self.candidates) == 1:
-            return first
-        second = self.candidates[1]
-        if CERTAINTY[first.how] != CERTAINTY[second.how]:
-            return first if CERTAINTY[first.how] > CERTAINTY[second.how] else None
-        if first.how != "similar":  # namesakes, equally sure: the follower chooses
-            return None
-        if first.score >= CLEAR_WINNER_SCORE and first.score - second.score >= CLEAR_WINNER_GAP:
-            return first
+        return one_answer(self.candidates)
+
+
+def one_answer(candidates: Sequence[Candidate]) -> Candidate | None:
+    """The candidate surer than every other (registration number or legal name over a key,
+    a key over a fuzzy match), or a fuzzy one well ahead of the next; candidates in order."""
+    if not candidates:
         return None
+    first = candidates[0]
+    if len(candidates) == 1:
+        return first
+    second = candidates[1]
+    if CERTAINTY[first.how] != CERTAINTY[second.how]:
+        return first if CERTAINTY[first.how] > CERTAINTY[second.how] else None
+    if first.how != "similar":  # namesakes, equally sure: the follower chooses
+        return None
+    if first.score >= CLEAR_WINNER_SCORE and first.score - second.score >= CLEAR_WINNER_GAP:
+        return first
+    return None
 
 
 class NameIndex(Protocol):
@@ -260,6 +267,11 @@ def _as_typed(session: Session, typed: str, candidates: list[Candidate]) -> list
             else c for c in candidates]
 
 
+def _chooses(candidates: list[Candidate]) -> bool:
+    """Whether the follower must choose among these (no one of them is surer than the rest)."""
+    return one_answer(sorted(candidates, key=lambda c: -CERTAINTY[c.how])) is None
+
+
 def _longer_names(session: Session, key: str, country: str | None,
                   known: list[Candidate]) -> list[Candidate]:
     """Names that start with the key's words, besides the names that are the key itself."""
@@ -318,18 +330,20 @@ def search(session: Session, query: str, country: str | None = None,
     candidates: list[Candidate] = []
     if looks_like_registration_number(query):
         candidates = _by_registration(session, query, country)
-    if not candidates and parsed.country and not country_given:
-        # "台湾精密机械" is a name, not 精密机械 in Taiwan: the whole text, exactly, first.
-        whole = name_key(query)
-        if whole and whole != parsed.key and (candidates := _exact(session, whole, None)):
-            parsed, country = ParsedQuery(query, fold(query), whole, None), None
     if not candidates and parsed.key:
         candidates = _exact(session, parsed.key, country)
+        if not candidates and parsed.country and not country_given:
+            # "台湾精密机械" is a name, not 精密机械 in Taiwan: the whole text, exactly.
+            whole = name_key(query)
+            if whole and whole != parsed.key and (candidates := _exact(session, whole, None)):
+                parsed, country = ParsedQuery(query, fold(query), whole, None), None
         if len(candidates) > 1 and parsed.name != parsed.key:  # a legal form was typed
             candidates = _as_typed(session, parsed.name, candidates)
-        if candidates:
-            candidates += _longer_names(session, parsed.key, country, candidates)
-        else:
+        if not candidates:
             candidates = _similar(session, parsed.key, country)
+        elif _chooses(candidates):
+            # Namesakes to choose from: names that start with the same words join the list
+            # (one more B-tree read, only then: a single name that is the key is the answer).
+            candidates += _longer_names(session, parsed.key, country, candidates)
     candidates.sort(key=lambda c: (-CERTAINTY[c.how], -c.score, c.buyer_id))
     return SearchResult(parsed, country, tuple(candidates[:limit]))

@@ -120,14 +120,15 @@ def markdown() -> str:
 
 def readme_table() -> str:
     """The README's short table: a few words per intent and its button."""
-    lines = ["| to ask for | type | or tap (`xinbao chat`: `/click NAME`) |",
-             "| --- | --- | --- |"]
+    lines = ["| to ask for | type | for example | or tap (`/click NAME`) |",
+             "| --- | --- | --- | --- |"]
     for entry in phrasebook():
         typed = list(entry.commands[:2]) + [w for w in entry.words if w not in
                                             {c.split(" <")[0] for c in entry.commands}]
-        shown = _code(typed[:README_WORDS])
+        example = next((e for e in entry.examples if e not in typed), "")
         buttons = " ".join(f"`{name}`" for name in entry.buttons[:2])
-        lines.append(f"| {entry.title} | {shown} | {buttons} |")
+        lines.append(f"| {entry.title} | {_code(typed[:README_WORDS])} | "
+                     f"{_code([example] if example else [])} | {buttons} |")
     return "\n".join(lines)
 
 

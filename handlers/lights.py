@@ -110,12 +110,13 @@ def send_light_picture(openid: str, buyer_id: int, marker: str) -> str:
     return outcome
 
 
-def _shown_reply(ctx: Ctx, shown: Shown) -> Reply:
-    """The picture as the passive reply when it can be had within the budget, else the text."""
+def _shown_reply(ctx: Ctx, shown: Shown, corrected_from: str = "") -> Reply:
+    """The picture as the passive reply when it can be had within the budget, else the text.
+    ``corrected_from``: what the follower typed, when the buyer is not what they typed."""
     result = shown.result
     url = verdict_url(ctx.settings, result.buyer.id, ctx.now)
     text = ctx.render("lights/verdict.j2", result=result, buyer=result.buyer,
-                      verdict=result.verdict, url=url)
+                      verdict=result.verdict, url=url, corrected_from=corrected_from)
     marker = f"{ctx.openid}:{shown.record_id}"
     budget = float(ctx.settings.section("lights").get("upload_budget_seconds", 1.0))
     try:
@@ -153,7 +154,8 @@ def _look_up(answer: str, ctx: Ctx, draft: LookupDraft) -> Transition:
     except QuotaSpent as spent:
         return _quota_spent(ctx, spent)
     if outcome.shown is not None:
-        return End(reply=_shown_reply(ctx, outcome.shown))
+        corrected = outcome.lookup.query if outcome.lookup.corrected else ""
+        return End(reply=_shown_reply(ctx, outcome.shown, corrected))
     lookup = outcome.lookup
     if lookup.candidates:
         draft.query = lookup.query

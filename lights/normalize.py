@@ -5,6 +5,12 @@ NFKC folds full width to half width, case is folded, accents are dropped, punctu
 a space, and legal forms (GmbH, Ltd, S.p.A., 株式会社, 有限公司, ...) are removed from either
 end because exporters rarely type them the way the register writes them.
 
+Chinese characters are folded to simplified Chinese: 長谷川鉱業 (Japanese), 長谷川礦業
+(traditional) and 长谷川矿业 (what a Chinese exporter types) share one key. OpenCC's jp2t
+turns Japanese forms into traditional ones, its t2s makes those simplified, and zhconv
+finishes what t2s leaves (鑛 → 矿); neither library alone is enough. The key is stored, so
+the search reads it as it reads any other (``lights.search``).
+
 A query may also name a country ("ACME 德国", "acme gmbh germany"); ``split_query`` finds it
 with the core country catalogue and returns the name part and the ISO code.
 """
@@ -15,6 +21,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+
+import opencc
+import zhconv
 
 from core.countries import EVERYDAY_NAMES, country_names
 
@@ -22,7 +32,7 @@ from core.countries import EVERYDAY_NAMES, country_names
 # Stripped only at the start or end of a name, never from the middle.
 _LATIN_LEGAL_FORMS: tuple[str, ...] = (
     "gmbh & co kgaa", "gmbh & co kg", "gmbh co kg", "co kg", "gmbh", "mbh", "kgaa", "kg", "ag",
-    "e v", "ev", "ug", "ohg", "gesbr",
+    "e v", "ev", "e k", "ek", "e kfm", "ug", "ohg", "gesbr",
     "co ltd", "company limited", "co limited", "pvt ltd", "pte ltd", "pty ltd", "sdn bhd",
     "ltd", "limited", "llc", "l l c", "llp", "lp", "inc", "incorporated", "corp", "corporation",
     "co", "company", "plc", "group",
@@ -32,6 +42,8 @@ _LATIN_LEGAL_FORMS: tuple[str, ...] = (
     "oy", "oyj", "as oy", "kft", "bt", "zrt", "s r o", "sro", "a s", "v o s", "o s",
     "ltda", "lda", "s/a", "eirl", "a c", "sca", "pfa", "asf", "jsc", "ojsc", "cjsc", "pjsc",
     "tbk", "tnhh", "bhd", "sdn", "pvt", "a ş", "san", "tic", "ltd sti", "sti",
+    # Turkey: "San. ve Tic. A.Ş." (industry and trade, joint-stock), "Tic. Ltd. Şti.".
+    "san ve tic", "ve tic", "san tic",
     # Brazil's micro and small firms, Spain's and Poland's partnerships, Germany's GbR / eG,
     # Czech k.s., Greek Α.Ε. / Ο.Ε. / Α.Β.Ε.Ε.
     "me", "epp", "ei", "eireli", "s com", "s a u", "s l u", "s l l", "s l n e", "s a d",
@@ -55,6 +67,11 @@ _CJK_LEGAL_FORMS: tuple[str, ...] = (
     "شركة", "ذ.م.م", "ش.م.م",
 )
 _ACCENTS = re.compile("[\u0300-\u036f]")  # combining diacritical marks: é → e, ş → s
+# Letters with no decomposition that exporters type as the plain letter (Yılmaz → yilmaz,
+# Łódź → lodz, Søren → soren).
+_PLAIN_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o"})
+# Chinese characters (unified ideographs, extension A, and extensions B and later).
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
 
 
 class _PunctuationTable(dict):
@@ -101,13 +118,33 @@ def _cjk_forms() -> tuple[str, ...]:
     return tuple(folded for folded in (fold(form) for form in _CJK_LEGAL_FORMS) if folded)
 
 
+@cache
+def _converters() -> tuple[opencc.OpenCC, opencc.OpenCC]:
+    # zhconv's own first load leaves its dictionary file open; given a path it closes it.
+    zhconv.loaddict(str(Path(zhconv.__file__).parent / "zhcdict.json"))
+    return opencc.OpenCC("jp2t"), opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Japanese and traditional Chinese characters as simplified Chinese (kana, hangul and
+    Latin letters unchanged): 長谷川鉱業 → 长谷川矿业, 臺灣精密機械 → 台湾精密机械."""
+    japanese_to_traditional, traditional_to_simplified = _converters()
+    text = traditional_to_simplified.convert(japanese_to_traditional.convert(text))
+    return str(zhconv.convert(text, "zh-cn"))
+
+
 def fold(text: str) -> str:
-    """Width, case and accents folded; punctuation becomes spaces; spaces collapsed."""
+    """Width, case and accents folded; Chinese characters simplified; punctuation becomes
+    spaces; spaces collapsed."""
     if text.isascii():  # NFKC leaves ASCII as it is and casefold is lower: the common case
         return " ".join(text.lower().translate(_PUNCTUATION).split())
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
         text = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFKD", text)))
+        if "ı" in text or "ł" in text or "ø" in text:  # rare: a scan each, not a translate
+            text = text.translate(_PLAIN_LETTERS)
+        if _HAN.search(text):
+            text = simplified(text)
     return " ".join(text.translate(_PUNCTUATION).split())
 
 

@@ -3,15 +3,24 @@
 The order of the search, the cheapest first:
 
 1. a registration number typed exactly (letters and digits compared), by its B-tree index;
-2. the normalised name exactly (legal name, alias or original script), by its B-tree index;
+2. the normalised name exactly (legal name, alias or original script), by its B-tree index.
+   Namesakes share a key ("Yılmaz San." and "Yılmaz Ltd." are both "yılmaz"): when the
+   follower typed a legal form, the one whose whole name is what was typed is the answer
+   ("Herrmann" alone still lists "Herrmann" and "Herrmann GmbH & Co. KG"). When the
+   follower has to choose, longer names that start with the key's words ("herrmann" →
+   "herrmann meister") join the list after the namesakes, as the prefix read of step 3
+   would have found them;
 3. otherwise candidates, ranked with rapidfuzz, from bounded index reads:
    - names that start with the key (B-tree range: "acme" → "acme handels");
    - for typos, names that start with the key's first half or end with its second half
      (B-tree ranges on the key and on the key reversed): one edit spoils at most one half,
-     so a whole name typed with one mistake keeps the other half intact;
+     so a whole name typed with one mistake keeps the other half intact; and names that
+     start with the key's first word ("faleti liimited": the typo is in the legal form);
    - names that contain the key (the trigram index: "handels" → "acme handels"), or its
      longest word (words typed in another order).
    Each read stops at ``ROWS_PER_PIECE`` rows, so the work does not grow with the registry.
+   A name that starts with the query's words ranks at least ``LEADING_WORDS_SCORE``: an
+   exporter types the first words of a long name.
    On PostgreSQL a "contains" read scans the first names before it asks the trigram index:
    the planner cannot tell a common piece from a rare one (``PostgresNameIndex.containing``).
 
@@ -22,7 +31,7 @@ range. Both are made by the migration.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -42,7 +51,9 @@ from sqlalchemy.orm import Session
 from lights.models import Buyer, BuyerName
 from lights.normalize import (
     ParsedQuery,
+    fold,
     looks_like_registration_number,
+    name_key,
     registration_key,
     split_query,
 )
@@ -54,13 +65,19 @@ ROWS_PER_PIECE = 100  # candidates read per piece: bounded work whatever the reg
 MIN_PIECE = 3  # the trigram index cannot look for less
 MIN_WORD = 4  # a single word of the query searched on its own
 SCAN_FIRST_NAMES = 5_000  # PostgreSQL: names scanned for a piece before its trigram index
+# "herrmann" for "Herrmann Meister GmbH": the name's first words. Above rapidfuzz's 95 for
+# a word found inside a name ("schofield" in "Kay-Schofield Ltd"), below a whole name's 100.
+LEADING_WORDS_SCORE = 96.0
+LONGER_NAMES = 20  # names read that start with an exactly matched key's words
+# How sure a kind of match is: one candidate surer than all the others is the answer.
+CERTAINTY = {"registration": 2, "legal": 2, "exact": 1, "similar": 0}
 
 
 @dataclass(frozen=True)
 class Candidate:
     buyer_id: int
     score: float  # 0–100
-    how: str  # registration | exact | similar
+    how: str  # registration | legal (the whole name as typed) | exact (its key) | similar
 
 
 @dataclass(frozen=True)
@@ -72,17 +89,25 @@ class SearchResult:
     @property
     def best(self) -> Candidate | None:
         """The one answer, when there is a clear one; None when the follower must choose."""
-        if not self.candidates:
-            return None
-        first = self.candidates[0]
-        if len(self.candidates) == 1:
-            return first
-        second = self.candidates[1]
-        if first.how in ("exact", "registration"):
-            return first if second.how not in ("exact", "registration") else None
-        if first.score >= CLEAR_WINNER_SCORE and first.score - second.score >= CLEAR_WINNER_GAP:
-            return first
+        return one_answer(self.candidates)
+
+
+def one_answer(candidates: Sequence[Candidate]) -> Candidate | None:
+    """The candidate surer than every other (registration number or legal name over a key,
+    a key over a fuzzy match), or a fuzzy one well ahead of the next; candidates in order."""
+    if not candidates:
         return None
+    first = candidates[0]
+    if len(candidates) == 1:
+        return first
+    second = candidates[1]
+    if CERTAINTY[first.how] != CERTAINTY[second.how]:
+        return first if CERTAINTY[first.how] > CERTAINTY[second.how] else None
+    if first.how != "similar":  # namesakes, equally sure: the follower chooses
+        return None
+    if first.score >= CLEAR_WINNER_SCORE and first.score - second.score >= CLEAR_WINNER_GAP:
+        return first
+    return None
 
 
 class NameIndex(Protocol):
@@ -229,6 +254,35 @@ def _exact(session: Session, key: str, country: str | None) -> list[Candidate]:
     return [Candidate(buyer_id, 100.0, "exact") for buyer_id in ids]
 
 
+def _as_typed(session: Session, typed: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Namesakes of one key: those whose whole name (legal form included) is what was typed
+    ("yılmaz san" is Yılmaz San., not Yılmaz Ltd.) are marked ``legal``."""
+    rows = session.execute(select(Buyer.id, Buyer.legal_name, Buyer.original_name,
+                                  Buyer.aliases)
+                           .where(Buyer.id.in_([c.buyer_id for c in candidates])))
+    typed_as_registered = {
+        buyer_id for buyer_id, legal, original, aliases in rows
+        if typed in {fold(name) for name in (legal, original, *(aliases or ())) if name}}
+    return [Candidate(c.buyer_id, c.score, "legal") if c.buyer_id in typed_as_registered
+            else c for c in candidates]
+
+
+def _chooses(candidates: list[Candidate]) -> bool:
+    """Whether the follower must choose among these (no one of them is surer than the rest)."""
+    return one_answer(sorted(candidates, key=lambda c: -CERTAINTY[c.how])) is None
+
+
+def _longer_names(session: Session, key: str, country: str | None,
+                  known: list[Candidate]) -> list[Candidate]:
+    """Names that start with the key's words, besides the names that are the key itself."""
+    seen = {candidate.buyer_id for candidate in known}
+    best: dict[int, float] = {}
+    _score_into(best, key, name_index(session).starting_with(session, key + " ", country,
+                                                             LONGER_NAMES))
+    return [Candidate(buyer_id, value, "similar") for buyer_id, value in best.items()
+            if buyer_id not in seen]
+
+
 def _similar(session: Session, key: str, country: str | None) -> list[Candidate]:
     """Prefix ranges first (B-tree reads that stop at ``ROWS_PER_PIECE``); the trigram reads
     only when those found no near-certain match. A trigram read must intersect the whole
@@ -244,6 +298,10 @@ def _similar(session: Session, key: str, country: str | None) -> list[Candidate]
         _score_into(best, key, index.starting_with(session, right[::-1], country,
                                                    ROWS_PER_PIECE, reverse=True))
     if max(best.values(), default=0.0) < CLEAR_WINNER_SCORE:
+        first = key.split()[0]
+        if len(first) >= MIN_WORD and first != key:  # a typo past the first word
+            _score_into(best, key, index.starting_with(session, first, country,
+                                                       ROWS_PER_PIECE))
         if len(key) >= MIN_PIECE:
             _score_into(best, key, index.containing(session, key, country, ROWS_PER_PIECE))
         longest = max(key.split(), key=len, default="")
@@ -254,8 +312,11 @@ def _similar(session: Session, key: str, country: str | None) -> list[Candidate]
 
 
 def _score_into(best: dict[int, float], key: str, found: list[tuple[int, str]]) -> None:
+    leading = key + " "
     for buyer_id, name in found:
         value = score(key, name)
+        if name.startswith(leading):
+            value = max(value, LEADING_WORDS_SCORE)
         if value >= MIN_SCORE and value > best.get(buyer_id, 0.0):
             best[buyer_id] = value
 
@@ -264,13 +325,25 @@ def search(session: Session, query: str, country: str | None = None,
            limit: int = 5) -> SearchResult:
     """Ranked candidates for what the follower typed ("ACME 德国", "HRB 12345", "acme gmbh")."""
     parsed = split_query(query)
+    country_given = bool(country)
     country = (country or parsed.country or None)
     candidates: list[Candidate] = []
     if looks_like_registration_number(query):
         candidates = _by_registration(session, query, country)
     if not candidates and parsed.key:
         candidates = _exact(session, parsed.key, country)
+        if not candidates and parsed.country and not country_given:
+            # "台湾精密机械" is a name, not 精密机械 in Taiwan: the whole text, exactly.
+            whole = name_key(query)
+            if whole and whole != parsed.key and (candidates := _exact(session, whole, None)):
+                parsed, country = ParsedQuery(query, fold(query), whole, None), None
+        if len(candidates) > 1 and parsed.name != parsed.key:  # a legal form was typed
+            candidates = _as_typed(session, parsed.name, candidates)
         if not candidates:
             candidates = _similar(session, parsed.key, country)
-    candidates.sort(key=lambda candidate: (-candidate.score, candidate.buyer_id))
+        elif _chooses(candidates):
+            # Namesakes to choose from: names that start with the same words join the list
+            # (one more B-tree read, only then: a single name that is the key is the answer).
+            candidates += _longer_names(session, parsed.key, country, candidates)
+    candidates.sort(key=lambda c: (-CERTAINTY[c.how], -c.score, c.buyer_id))
     return SearchResult(parsed, country, tuple(candidates[:limit]))

@@ -99,6 +99,13 @@ class Lookup:
     country: str | None
     found: LightResult | None = None
     candidates: tuple[BuyerView, ...] = field(default_factory=tuple)
+    # How the found buyer matched (lights.search.Candidate.how): "similar" is a name that is
+    # not what was typed (a typo corrected, the first words of a longer name), said as such.
+    match: str = ""
+
+    @property
+    def corrected(self) -> bool:
+        return self.found is not None and self.match == "similar"
 
 
 def _country_rating(session: Session, country: str) -> CountryRating | None:
@@ -134,7 +141,7 @@ def look_up(session: Session, query: str, today: date, country: str | None = Non
     best = result.best
     if best is not None:
         found = light_for(session, best.buyer_id, today)
-        return Lookup(query, result.country, found=found)
+        return Lookup(query, result.country, found=found, match=best.how)
     ids = [candidate.buyer_id for candidate in result.candidates]
     buyers = {buyer.id: buyer for buyer in session.scalars(select(Buyer).where(Buyer.id.in_(ids)))}
     views = tuple(BuyerView.of(buyers[i]) for i in ids if i in buyers)

@@ -70,10 +70,30 @@ class Menu:
     buttons: tuple[Button, ...]
     matchrule: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+    label: str = ""  # what a person calls it ("个性化菜单 · 已绑定企业"); title is its id
 
     @property
     def is_conditional(self) -> bool:
         return self.title != DEFAULT_MENU
+
+    @property
+    def shown_name(self) -> str:
+        """The menu's name for people: its label, else the tag it is for, else its title."""
+        if self.label:
+            return self.label
+        if "tag" in self.matchrule:
+            return f"个性化菜单 · {self.matchrule['tag']}"
+        return self.title
+
+    def find(self, name_or_key: str) -> Button | None:
+        """The button (not a group) with this key, or this name as it is shown."""
+        wanted = name_or_key.strip().casefold()
+        for _path, button in self.all_buttons():
+            if button.sub_buttons:
+                continue
+            if wanted in (button.name.casefold(), (button.key or "").casefold()):
+                return button
+        return None
 
     def all_buttons(self) -> Iterator[tuple[str, Button]]:
         """Every button with its path ("信保服务 › 营业机构")."""
@@ -154,6 +174,7 @@ def parse(data: Mapping[str, Any]) -> MenuSet:
             buttons=tuple(_button(b) for b in section.get("button", ())),
             matchrule=dict(section.get("matchrule", {})),
             description=str(section.get("description", "")),
+            label=f"个性化菜单 · {section['title']}" if section.get("title") else "",
         )
         for name, section in data.get("conditional", {}).items()
     )

@@ -48,7 +48,7 @@ def _error(status: int, code: str, message: str) -> tuple[Response, int]:
 
 def _menus_for_page() -> list[dict[str, Any]]:
     menus = definition.load()
-    return [{"title": menu.title, "description": menu.description,
+    return [{"name": menu.shown_name, "description": menu.description,
              "buttons": [button.to_wechat() for button in menu.buttons]}
             for menu in menus.menus]
 

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -35,27 +37,34 @@ def _wait_healthy(url: str, process: subprocess.Popen) -> None:
     raise AssertionError("xinbao serve did not become healthy")
 
 
-def test_serve_then_chat_from_the_terminal(tmp_path):
+@contextmanager
+def development_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], list[str]]]:
+    """`xinbao serve` on a fresh clone (no setting in the environment; serve and chat choose
+    development): its URL, its environment, and its log once it has stopped."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    # A fresh clone: no setting in the environment (serve and chat choose development).
     env = {k: v for k, v in os.environ.items() if k not in ENV_OVERRIDES}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
     server = subprocess.Popen([sys.executable, "-m", "xinbao_cli", "serve", "--port", str(port)],
                               cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
+    logged: list[str] = []
     try:
         _wait_healthy(url, server)
+        yield url, env, logged
+    finally:
+        server.terminate()
+        logged.append(server.communicate(timeout=10)[1])
+
+
+def test_serve_then_chat_from_the_terminal(tmp_path):
+    with development_server(tmp_path) as (url, env, _logged):
         chat = subprocess.run(
             [sys.executable, "-m", "xinbao_cli", "chat", "--url", url, "--openid", "o-terminal",
              "--wait", "0.3"],
             input="/subscribe fair-2026\n帮助\n/click HELP\n完善资料\n取消\n/quit\n",
             capture_output=True, text=True, cwd=REPO, env=env, timeout=60,
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
     assert chat.returncode == 0, chat.stderr
     out = chat.stdout
     assert "欢迎关注" in out

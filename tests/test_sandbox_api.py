@@ -27,7 +27,7 @@ def test_the_page_carries_the_menus_and_the_font(client):
     page = client.get("/sandbox/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "信保小微助手" in html and "资信红绿灯" in html and "个性化菜单 bound" in html
+    assert "信保小微助手" in html and "资信红绿灯" in html and "个性化菜单 · 已绑定企业" in html
     assert "@font-face" in html
     font = client.get("/sandbox/font/wqy-microhei.ttf")
     assert font.status_code == 200 and font.mimetype == "font/ttf"
@@ -131,3 +131,29 @@ def test_no_sandbox_when_turned_off(base_config):
     off = make_app(base_config, sandbox={"enabled": False})
     assert off.test_client().get("/sandbox/").status_code == 404
     off.extensions[EXTENSION_KEY].db.engine.dispose()
+
+
+def test_records_wait_for_the_next_one_when_asked_to(live_server, services, monkeypatch):
+    """A long poll (?wait=) answers with what arrives while it waits; numbers stay the same
+    when the oldest records are dropped, so a reader's ``since`` keeps its place."""
+    from wechat import emulator
+
+    monkeypatch.setattr(emulator, "RECORD_LIMIT", 3)
+    for number in range(4):
+        services.wechat.send_text("o-wait", f"第 {number} 条")
+    url = f"{live_server}/emulator/_records"
+    kept = requests.get(url, params={"touser": "o-wait"}, timeout=5).json()
+    assert [r["text"]["content"] for r in kept] == ["第 1 条", "第 2 条", "第 3 条"]
+    since = kept[-1]["index"] + 1
+    assert requests.get(url, params={"touser": "o-wait", "since": since, "wait": 0.2},
+                        timeout=5).json() == []
+
+    answered: list[list[dict]] = []
+    waiting = threading.Thread(target=lambda: answered.append(requests.get(
+        url, params={"touser": "o-wait", "since": since, "wait": 20}, timeout=30).json()))
+    waiting.start()
+    services.wechat.send_text("o-other", "别人的消息")  # wakes the poll, which waits on
+    services.wechat.send_text("o-wait", "第 4 条")
+    waiting.join(timeout=30)
+    assert [[r["text"]["content"] for r in records] for records in answered] == [["第 4 条"]]
+    assert answered[0][0]["index"] == since + 1  # 别人的消息 took a number too

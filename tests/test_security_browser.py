@@ -1,6 +1,7 @@
 """The production headers in headless Chromium: the staff login page, the console after
-sign-in, an H5 page and the lights verdict page render with their styles and the browser
-reports no Content-Security-Policy violation (screenshots in test-artifacts/).
+sign-in, an H5 page and the lights verdict page render with their styles, the browser
+reports no Content-Security-Policy violation, and axe-core finds nothing serious or unreadable
+on any of them (screenshots in test-artifacts/).
 
 Skipped when /usr/bin/chromium is absent, unless XINBAO_REQUIRE_BROWSER=1 (CI) (tests/browser.py).
 Chinese shows as boxes on a machine without a Chinese font: production pages do not ship the
@@ -22,7 +23,7 @@ from lights.importer import upsert_buyers
 from lights.links import verdict_url
 from lights.models import Buyer
 from lights.rows import clean_row
-from tests.browser import ARTIFACTS, TIMEOUT_MS, chromium_context
+from tests.browser import TIMEOUT_MS, accessibility_problems, chromium_context, shoot
 from tests.conftest import free_port
 from tests.test_security_headers import PUBLIC_URL, production_app
 
@@ -66,9 +67,10 @@ def csp_reports(page, console: list[str]) -> list[str]:
     return said + page.evaluate("window.__csp")
 
 
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def shoot_and_scan(page, name: str) -> None:
+    """A screenshot kept for a person, and nothing axe-core calls serious (or unreadable)."""
+    shoot(page, name)
+    assert accessibility_problems(page) == [], name
 
 
 def test_production_pages_render_in_chromium_without_a_csp_violation(production_site,
@@ -82,37 +84,50 @@ def test_production_pages_render_in_chromium_without_a_csp_violation(production_
             "source": "test", "source_id": "t-browser", "name": "Siemens AG", "country": "DE",
             "well_known": True, "disclosure": 100, "as_of": now.date().isoformat()},
             "test", now)], now)
+        upsert_buyers(services.db.session, [clean_row({
+            "source": "test", "source_id": "t-browser-sample", "name": "Muster Handel GmbH",
+            "country": "DE", "status": "bankrupt", "disclosure": 20, "sample": True,
+            "as_of": now.date().isoformat()}, "test", now)], now)
         services.db.session.commit()
-        buyer_id = services.db.session.scalar(select(Buyer.id))
+        buyer_id = services.db.session.scalar(select(Buyer.id).where(Buyer.sample.is_(False)))
+        sample_id = services.db.session.scalar(select(Buyer.id).where(Buyer.sample.is_(True)))
         verdict = verdict_url(services.settings, buyer_id, services.clock())
+        sample_verdict = verdict_url(services.settings, sample_id, services.clock())
         h5_link = sign_link(services.settings.secret_key, PUBLIC_URL, "o-browser", "/h5/me",
                             now=services.clock(), lifetime=timedelta(minutes=10))
 
     page.goto(f"{site}/staff/login")
     assert page.locator("h1").inner_text() == "员工登录"
     assert page.evaluate(BACKGROUND) == STYLED
-    shoot(page, "production-staff-login")
+    shoot_and_scan(page, "production-staff-login")
     page.fill("input[name=username]", "browser.admin")
     page.fill("input[name=password]", TEST_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{site}/staff/")
     assert "您好" in page.locator("h1").inner_text()
+    shoot_and_scan(page, "production-staff-home")
+    page.goto(f"{site}/staff/accounts")
+    shoot_and_scan(page, "production-staff-accounts")
     page.goto(f"{site}/staff/audit")
     assert "staff.sign_in" in page.content()
     assert page.evaluate(BACKGROUND) == STYLED
-    shoot(page, "production-staff-audit")
+    shoot_and_scan(page, "production-staff-audit")
     assert csp_reports(page, console) == []
 
     page.goto(site + h5_link.removeprefix(PUBLIC_URL))
     page.wait_for_url(f"{site}/h5/me")
     assert page.locator("h1").inner_text() == "已识别您的微信身份"
     assert page.evaluate(BACKGROUND) == STYLED
-    shoot(page, "production-h5-me")
+    shoot_and_scan(page, "production-h5-me")
     page.goto(site + verdict.removeprefix(PUBLIC_URL))
     assert "Siemens AG" in page.content()
     lamp = page.evaluate("getComputedStyle(document.querySelector('.lamp')).backgroundColor")
     assert lamp == "rgb(34, 190, 90)"  # verdict.html's own nonce'd style: the green lamp
-    shoot(page, "production-lights-verdict")
+    shoot_and_scan(page, "production-lights-verdict")
+    page.goto(site + sample_verdict.removeprefix(PUBLIC_URL))
+    assert "示例数据" in page.locator(".sample").inner_text()  # the sample warning, readable
+    shoot_and_scan(page, "production-lights-verdict-sample")
+    page.goto(site + verdict.removeprefix(PUBLIC_URL))
     assert csp_reports(page, console) == []
 
     # The detector works: a style without the nonce is refused and reported.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -26,6 +27,11 @@ OLD_TOKEN_OVERLAP_SECONDS = 300
 MEDIA_SECONDS = 3 * 24 * 3600
 MAX_TEMPORARY_QR_SECONDS = 2_592_000
 RECORD_LIMIT = 1000
+MAX_WAIT_SECONDS = 30.0  # a long poll of /_records answers by then at the latest
+WAKE_SECONDS = 0.5  # how often a waiting poll looks at Redis (another process may record)
+# Wakes this process's waiting polls when it records something (a worker process's records
+# are seen by the next look at Redis).
+_recorded = threading.Condition()
 
 
 def _redis():
@@ -54,23 +60,46 @@ def _body() -> dict[str, Any]:
 # --- recording -------------------------------------------------------------------------------
 
 def record(kind: str, payload: dict[str, Any]) -> None:
-    entry = json.dumps({"kind": kind, "at": time.time(), **payload}, ensure_ascii=False)
+    # Each record keeps its number for good (``index``): the list keeps only the last
+    # RECORD_LIMIT, and a reader's ``since`` must not shift when older ones are dropped.
+    index = _redis().incr(key("emulator", "record_count")) - 1
+    entry = json.dumps({"kind": kind, "at": time.time(), **payload, "index": index},
+                       ensure_ascii=False)
     pipe = _redis().pipeline()
     pipe.rpush(key("emulator", "records"), entry)
     pipe.ltrim(key("emulator", "records"), -RECORD_LIMIT, -1)
     pipe.execute()
+    with _recorded:
+        _recorded.notify_all()
+
+
+def _records_since(since: int, filters: dict[str, str]) -> list[dict[str, Any]]:
+    entries = [json.loads(item) for item in _redis().lrange(key("emulator", "records"), 0, -1)]
+    found = [entry for entry in entries if entry["index"] >= since]
+    for field, value in filters.items():
+        found = [entry for entry in found if entry.get(field) == value]
+    return found
 
 
 @bp.get("/_records")
 def list_records() -> Response:
-    """What the account sent: ?kind=custom|template|menu|qrcode|media, ?touser=, ?since=index."""
+    """What the account sent: ?kind=custom|template|menu|qrcode|media, ?touser=, ?since=index.
+
+    ``?wait=SECONDS`` (at most 30) makes it a long poll: when nothing matches yet, the answer
+    waits until something does or the time is up (then ``[]``). The sandbox keeps one such
+    request open instead of asking several times a second."""
     since = request.args.get("since", default=0, type=int)
-    entries = [json.loads(item) for item in _redis().lrange(key("emulator", "records"), 0, -1)]
-    indexed = [dict(entry, index=i) for i, entry in enumerate(entries) if i >= since]
-    for field in ("kind", "touser"):
-        if request.args.get(field):
-            indexed = [e for e in indexed if e.get(field) == request.args[field]]
-    return jsonify(indexed)
+    wait = min(max(request.args.get("wait", default=0.0, type=float), 0.0), MAX_WAIT_SECONDS)
+    filters = {field: request.args[field] for field in ("kind", "touser")
+               if request.args.get(field)}
+    found = _records_since(since, filters)
+    deadline = time.monotonic() + wait
+    while not found and (left := deadline - time.monotonic()) > 0:
+        with _recorded:
+            _recorded.wait(min(left, WAKE_SECONDS))
+        if int(_redis().get(key("emulator", "record_count")) or 0) > since:
+            found = _records_since(since, filters)
+    return jsonify(found)
 
 
 @bp.get("/_stats")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -11,11 +12,13 @@ import click
 import requests
 
 from core.config import load_settings
+from menus import definition
 from wechat.simulator import WeChatSimulator
 from xinbao_cli.common import DEVELOPMENT
 
 HELP = """Type a message, or:
-  /click KEY            tap a menu button
+  /menu                 the menus, each button with its name and key
+  /click BUTTON         tap a menu button, by its name (/click 资信红绿灯) or key (/click HELP)
   /subscribe [SCENE]    follow (through a QR scene)
   /scan SCENE           scan a QR code while following
   /unsubscribe          unfollow
@@ -52,15 +55,22 @@ def run_chat(lines: Iterable[str], url: str, openid: str, out: TextIO,
              wait: float = CUSTOMER_SERVICE_WAIT_SECONDS) -> None:
     # The same settings as `xinbao serve`'s: development, with the environment's overrides.
     simulator = WeChatSimulator(load_settings(DEVELOPMENT).wechat)
-    seen = len(_records(url, openid))
+    earlier = _records(url, openid)
+    seen = earlier[-1]["index"] + 1 if earlier else 0
     for line in lines:
         line = line.strip()
         if not line:
             continue
         if line == "/quit":
             break
+        if line == "/menu":
+            out.write(menu_text() + "\n")
+            continue
         try:
             xml = _message(simulator, openid, line)
+        except UnknownButton as unknown:
+            out.write(f"?? 菜单里没有「{unknown}」按钮。/menu 列出每个按钮的名称和 key。\n")
+            continue
         except (ValueError, IndexError):
             out.write("?? " + HELP + "\n")
             continue
@@ -80,7 +90,7 @@ def _message(simulator: WeChatSimulator, openid: str, line: str) -> str:
         return simulator.text(openid, line)
     command, *args = line.split()
     if command == "/click":
-        return simulator.click(openid, args[0])
+        return _tap(simulator, openid, " ".join(args))
     if command == "/subscribe":
         return simulator.subscribe(openid, args[0] if args else None)
     if command == "/scan":
@@ -92,6 +102,50 @@ def _message(simulator: WeChatSimulator, openid: str, line: str) -> str:
     if command == "/image":
         return simulator.image(openid)
     raise ValueError(command)
+
+
+class UnknownButton(ValueError):
+    """No button of any menu has this name or key."""
+
+
+def _tap(simulator: WeChatSimulator, openid: str, name_or_key: str) -> str:
+    """The event a tap on the button sends: a click with its key, a page opened, ..."""
+    if not name_or_key:
+        raise ValueError("/click needs a button")
+    for menu in definition.load().menus:
+        button = menu.find(name_or_key)
+        if button is None:
+            continue
+        if button.type == "click":
+            return simulator.click(openid, str(button.key))
+        if button.type == "view":
+            return simulator.event(openid, "VIEW", button.url)
+        if button.type == "miniprogram":
+            return simulator.event(openid, "view_miniprogram", button.pagepath)
+        return simulator.event(openid, str(button.type), button.key)
+    raise UnknownButton(name_or_key)
+
+
+def menu_text() -> str:
+    """Each menu with its buttons: the name to type after /click, and the key it sends."""
+    lines: list[str] = []
+    for menu in definition.load().menus:
+        lines.append(f"【{menu.shown_name}】{menu.description}")
+        for top in menu.buttons:
+            for button in top.sub_buttons or (top,):
+                where = f"{top.name} › {button.name}" if button is not top else top.name
+                if button.type in ("view", "miniprogram"):
+                    what = f"opens {button.url or button.pagepath}"
+                else:
+                    what = f"key {button.key}"
+                lines.append(f"  {_pad(where, 26)} /click {_pad(button.name, 12)} {what}")
+    return "\n".join(lines)
+
+
+def _pad(text: str, columns: int) -> str:
+    """Padded to ``columns`` as a terminal shows it (a Chinese character takes two)."""
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, columns - width)
 
 
 def _show(reply: dict[str, str], out: TextIO) -> None:
@@ -109,10 +163,13 @@ def _show(reply: dict[str, str], out: TextIO) -> None:
         out.write(f"信保> {reply}\n")
 
 
-def _records(url: str, openid: str, since: int = 0) -> list[dict]:
+def _records(url: str, openid: str, since: int = 0, wait: float = 0.0) -> list[dict]:
+    """The emulator's records for the follower from ``since`` on; with ``wait``, a long poll
+    that answers as soon as there is one."""
     try:
         response = requests.get(f"{url}/emulator/_records",
-                                params={"touser": openid, "since": since}, timeout=5)
+                                params={"touser": openid, "since": since, "wait": wait},
+                                timeout=wait + 5)
         return response.json() if response.ok else []
     except requests.RequestException:
         return []
@@ -121,12 +178,10 @@ def _records(url: str, openid: str, since: int = 0) -> list[dict]:
 def _show_customer_service(url: str, openid: str, seen: int, out: TextIO, wait: float) -> int:
     """Print what the account sent later (customer-service and template messages)."""
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        records = [r for r in _records(url, openid) if r["index"] >= seen]
-        for record in records:
+    while (left := deadline - time.monotonic()) > 0:
+        for record in _records(url, openid, seen, wait=left):
             out.write(f"信保（客服消息）> {_describe(record)}\n")
             seen = record["index"] + 1
-        time.sleep(0.2)
     return seen
 
 

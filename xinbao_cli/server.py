@@ -11,6 +11,7 @@ import click
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
+from core.logs import configure_cli_logging
 from core.services import current
 from xinbao_cli.common import DEVELOPMENT, app_context
 
@@ -42,6 +43,9 @@ def serve(host: str, port: int) -> None:
             f"the sandbox) and XINBAO_ENV is {chosen!r}. In production run gunicorn "
             f'"app:create_app()" (README: Running in production).'
         )
+    # The development server's log is read in its terminal: plain lines, with each request.
+    if logging.getLogger().level > logging.INFO:
+        configure_cli_logging(verbosity=1)
     app = create_app({**DEVELOPMENT, "server": {"public_url": f"http://{host}:{port}"}})
     upgrade(app.extensions[EXTENSION_KEY].db.engine)
     click.echo(f"信保小微助手 on http://{host}:{port}  (webhook: /wechat, health: /healthz)")
@@ -53,11 +57,18 @@ def serve(host: str, port: int) -> None:
                request_handler=_QuietQueryRequestHandler)
 
 
+# Requests the sandbox makes on its own (it waits there for the account's later messages):
+# logged only when they fail, so the log shows what people did.
+UNLOGGED_PATHS = ("/emulator/_records", "/sandbox/api/follower")
+
+
 class _QuietQueryRequestHandler(WSGIRequestHandler):
     """Access log lines without the query string: it carries signatures and openids."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = self.path.split("?", 1)[0]
+        if path in UNLOGGED_PATHS and str(code).startswith(("2", "3")):
+            return
         self.log("info", '"%s %s" %s %s', self.command, path, code, size)
 
 
@@ -68,7 +79,9 @@ def worker(burst: bool) -> None:
     from rq import SimpleWorker
 
     from core.jobs import QUEUE_NAME
+    from core.logs import configure_service_logging
 
+    configure_service_logging()  # a service process: JSON lines for the log collector
     with app_context() as app:
         services = current()
         if services.redis.embedded:

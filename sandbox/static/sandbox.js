@@ -1,19 +1,24 @@
 // The sandbox page: a WeChat chat with this account. Every action goes to /sandbox/api/*, which
 // signs (and in safe mode encrypts) the XML WeChat would send and posts it to the real webhook.
-// Afterwards the page reads what the API emulator recorded for the follower (customer-service
-// and template messages) and shows it in order. Text is always set with textContent.
+// What the API emulator records for the follower (customer-service and template messages)
+// reaches the page through one long poll (/emulator/_records?wait=…): an idle page makes one
+// request every WAIT_SECONDS, not several a second. Text is always set with textContent; the
+// one markup WeChat shows in a text, <a href="http(s)://…">…</a>, becomes a real link.
 "use strict";
 
 (function () {
   const data = JSON.parse(document.getElementById("sandbox-data").textContent);
   const $ = (id) => document.getElementById(id);
   const chat = $("chat");
-  const RECORD_POLL_MS = 400;
-  const RECORD_WAIT_MS = 3500;
+  const WAIT_SECONDS = 25;
+  const RETRY_MS = [1000, 2000, 5000, 10000, 30000];  // after a failed poll, longer each time
   const STORE = "xinbao-sandbox";
+  const LINK = /<a\s+href\s*=\s*(["'])(https?:\/\/[^"'<>\s]+)\1\s*>([^<]*)<\/a>/gi;
 
   const state = loadState();
-  let polling = null;
+  let listening = null;  // the AbortController of the open long poll
+  let inFlight = 0;  // messages sent whose passive reply has not been shown yet
+  let held = [];  // records that arrived meanwhile: WeChat shows the passive reply first
 
   // --- state kept in the browser: followers, their transcripts and record cursors ---------
   function loadState() {
@@ -62,8 +67,21 @@
     }
     return box;
   }
-  function textNode(box, text) {
-    box.appendChild(document.createTextNode(text));
+  // A text as WeChat shows it: links written <a href="http(s)://…">label</a> are links;
+  // anything else, markup included, is text.
+  function richText(box, text) {
+    let at = 0;
+    for (const match of text.matchAll(LINK)) {
+      box.appendChild(document.createTextNode(text.slice(at, match.index)));
+      const link = document.createElement("a");
+      link.href = match[2];
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = match[3] || match[2];
+      box.appendChild(link);
+      at = match.index + match[0].length;
+    }
+    box.appendChild(document.createTextNode(text.slice(at)));
     return box;
   }
   function draw(entry) {
@@ -106,7 +124,10 @@
       img.alt = entry.mine ? "我发送的照片" : "图片";
       box.appendChild(img);
     } else {
-      box = textNode(bubble(entry.kind || "text", entry.tag), entry.content);
+      box = bubble(entry.kind || "text", entry.tag);
+      // The follower's own words are shown as typed; the account's may carry links.
+      if (entry.mine) box.appendChild(document.createTextNode(entry.content));
+      else richText(box, entry.content);
     }
     line.appendChild(box);
     chat.appendChild(line);
@@ -120,25 +141,32 @@
   // --- talking to the sandbox endpoints ---------------------------------------------------
   async function send(action, fields, shown) {
     if (shown) add(shown);
-    let body;
+    inFlight += 1;
     try {
       const response = await fetch("/sandbox/api/send", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ openid: openid(), action, ...fields }),
       });
-      body = await response.json();
+      const body = await response.json();
       if (!response.ok) {
         add({ note: "出错：" + (body.error ? body.error.message : response.status) });
         return;
       }
+      setSubscribed(body.subscribed);
+      showReply(body.reply);
     } catch (error) {
       add({ note: "网络错误：" + error });
-      return;
+    } finally {
+      replied();
     }
-    setSubscribed(body.subscribed);
-    showReply(body.reply);
-    watchRecords();
+  }
+  function replied() {
+    inFlight -= 1;
+    if (inFlight > 0) return;
+    const waiting = held;
+    held = [];
+    waiting.forEach(showRecord);
   }
   function showReply(reply) {
     if (!reply || reply.type === "none") return;
@@ -152,19 +180,36 @@
     }
   }
 
-  // What the emulator recorded for this follower since the cursor: customer-service and
-  // template messages, in the order the account sent them.
-  async function fetchRecords() {
+  // What the emulator records for this follower, as it comes: one long poll at a time, for
+  // the follower shown. Records that arrive while a passive reply is awaited wait for it.
+  async function listen() {
+    if (listening) listening.abort();
+    const control = new AbortController();
+    listening = control;
     const who = openid();
-    const since = state.cursors[who] || 0;
-    const response = await fetch(`/emulator/_records?touser=${encodeURIComponent(who)}&since=${since}`);
-    if (!response.ok || who !== openid()) return;
-    const records = await response.json();
-    for (const record of records) {
-      showRecord(record);
-      state.cursors[who] = record.index + 1;
+    let failures = 0;
+    while (!control.signal.aborted) {
+      try {
+        const since = state.cursors[who] || 0;
+        const response = await fetch(
+          `/emulator/_records?touser=${encodeURIComponent(who)}&since=${since}` +
+          `&wait=${WAIT_SECONDS}`, { signal: control.signal });
+        if (!response.ok) throw new Error(String(response.status));
+        const records = await response.json();
+        if (control.signal.aborted) return;
+        failures = 0;
+        for (const record of records) {
+          state.cursors[who] = record.index + 1;
+          if (inFlight > 0) held.push(record); else showRecord(record);
+        }
+        save();
+      } catch (error) {
+        if (control.signal.aborted) return;
+        const delay = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
+        failures += 1;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
-    save();
   }
   function showRecord(record) {
     if (record.kind === "template") {
@@ -186,22 +231,14 @@
       add({ type: "text", kind: "custom", tag, content: JSON.stringify(record) });
     }
   }
-  function watchRecords() {
-    if (polling) clearInterval(polling);
-    const until = Date.now() + RECORD_WAIT_MS;
-    fetchRecords();
-    polling = setInterval(() => {
-      fetchRecords();
-      if (Date.now() > until) { clearInterval(polling); polling = null; }
-    }, RECORD_POLL_MS);
-  }
   async function startCursor() {
-    // A follower seen for the first time: earlier records are not part of this chat.
+    // A follower seen for the first time: earlier records are not part of this chat. A cursor
+    // past the last record (the emulator restarted and counts from 0 again) starts over too.
     const who = openid();
-    if (state.cursors[who] !== undefined) return;
     const response = await fetch(`/emulator/_records?touser=${encodeURIComponent(who)}`);
     const records = response.ok ? await response.json() : [];
-    state.cursors[who] = records.length ? records[records.length - 1].index + 1 : 0;
+    const next = records.length ? records[records.length - 1].index + 1 : 0;
+    if (state.cursors[who] === undefined || state.cursors[who] > next) state.cursors[who] = next;
     save();
   }
   async function refreshFollower() {
@@ -222,6 +259,7 @@
       const top = document.createElement("button");
       top.type = "button";
       top.className = "top-button" + (button.sub_button ? " has-subs" : "");
+      if (button.sub_button) top.setAttribute("aria-expanded", "false");
       top.dataset.name = button.name;
       top.textContent = button.name;
       top.addEventListener("click", () =>
@@ -231,10 +269,9 @@
   }
   function toggleSubMenu(top, subs) {
     const panel = $("sub-menu");
-    if (!panel.hidden && panel.dataset.parent === top.dataset.name) {
-      panel.hidden = true;
-      return;
-    }
+    const open = !panel.hidden && panel.dataset.parent === top.dataset.name;
+    closeSubMenu();
+    if (open) return;
     panel.replaceChildren();
     panel.dataset.parent = top.dataset.name;
     subs.forEach((sub) => {
@@ -243,13 +280,22 @@
       item.className = "sub-button";
       item.dataset.name = sub.name;
       item.textContent = sub.name;
-      item.addEventListener("click", () => { panel.hidden = true; tap(sub); });
+      item.addEventListener("click", () => { closeSubMenu(); tap(sub); });
       panel.appendChild(item);
     });
+    panel.hidden = false;
+    top.setAttribute("aria-expanded", "true");
+    // Above its top button, as WeChat draws it, and inside the phone.
     const phone = $("phone").getBoundingClientRect();
     const box = top.getBoundingClientRect();
-    panel.style.left = Math.max(4, box.left - phone.left - 10) + "px";
-    panel.hidden = false;
+    const width = panel.getBoundingClientRect().width;
+    const centre = box.left - phone.left + box.width / 2 - width / 2;
+    panel.style.left = Math.max(4, Math.min(centre, phone.width - width - 24)) + "px";
+  }
+  function closeSubMenu() {
+    $("sub-menu").hidden = true;
+    document.querySelectorAll(".top-button[aria-expanded]").forEach(
+      (button) => button.setAttribute("aria-expanded", "false"));
   }
   function tap(button) {
     if (button.type === "click") {
@@ -272,7 +318,7 @@
   function showInput(input) {
     $("menu-bar").hidden = input;
     $("input-bar").hidden = !input;
-    $("sub-menu").hidden = true;
+    closeSubMenu();
     $("extras").hidden = true;
     if (input) $("text-input").focus();
   }
@@ -284,15 +330,22 @@
     const form = new FormData();
     form.append("openid", openid());
     form.append("photo", file);
-    const response = await fetch("/sandbox/api/photo", { method: "POST", body: form });
-    const body = await response.json();
-    if (!response.ok) {
-      add({ note: "出错：" + body.error.message });
-      return;
+    inFlight += 1;
+    try {
+      const response = await fetch("/sandbox/api/photo", { method: "POST", body: form });
+      const body = await response.json();
+      if (!response.ok) {
+        add({ note: "出错：" + body.error.message });
+        return;
+      }
+      add({ type: "image", mine: true,
+            src: "/sandbox/media/" + encodeURIComponent(body.media_id) });
+      showReply(body.reply);
+    } catch (error) {
+      add({ note: "网络错误：" + error });
+    } finally {
+      replied();
     }
-    add({ type: "image", mine: true, src: "/sandbox/media/" + encodeURIComponent(body.media_id) });
-    showReply(body.reply);
-    watchRecords();
   }
   function scan(scene) {
     if (!scene) return;
@@ -318,13 +371,15 @@
     redraw();
     await startCursor();
     await refreshFollower();
+    listen();
   }
 
   // --- wiring ------------------------------------------------------------------------------
   data.menus.forEach((menu, index) => {
     const option = document.createElement("option");
     option.value = index;
-    option.textContent = menu.description ? `${menu.title}（${menu.description}）` : menu.title;
+    option.textContent = menu.name;
+    if (menu.description) option.title = menu.description;
     $("menu-select").appendChild(option);
   });
   $("menu-select").value = state.menu;

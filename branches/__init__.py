@@ -209,31 +209,58 @@ def for_region(province: str, city: str | None) -> PlaceBranch | None:
 
 # --- nearest branches ----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Coverage:
+    """The places a branch covers that have a known seat, and a circle around them all."""
+
+    branch: Branch
+    places: gz.Nearby
+    centre: Point
+    radius_km: float
+
+    def at_least_km(self, point: Point) -> float:
+        """No covered place is nearer than this."""
+        return max(0.0, point.km_to(self.centre) - self.radius_km)
+
+
 @cache
-def _coverage() -> tuple[tuple[Branch, gz.Nearby], ...]:
-    """Each branch with the places it covers that have a known seat, ready for "nearest"."""
-    covered: dict[str, list[tuple[float, float, object]]] = {b.name: [] for b in all_branches()}
+def _coverage() -> tuple[_Coverage, ...]:
+    covered: dict[str, list[Point]] = {b.name: [] for b in all_branches()}
+    rows: dict[str, list[tuple[float, float, object]]] = {b.name: [] for b in all_branches()}
     for place in gz.gazetteer().divisions:
         branch = branch_of(place)
         if branch is not None and place.point is not None and place.level > PROVINCE:
-            covered[branch.name].append((place.point.latitude, place.point.longitude, place))
-    return tuple((branch, gz.Nearby(covered[branch.name])) for branch in all_branches())
+            covered[branch.name].append(place.point)
+            rows[branch.name].append((place.point.latitude, place.point.longitude, place))
+    found = []
+    for branch in all_branches():
+        points = covered[branch.name]
+        centre = Point(sum(p.latitude for p in points) / len(points),
+                       sum(p.longitude for p in points) / len(points))
+        found.append(_Coverage(branch, gz.Nearby(rows[branch.name]), centre,
+                               max(centre.km_to(p) for p in points)))
+    return tuple(found)
 
 
 def nearest_branches(point: Point | None, count: int = NEAREST_BRANCHES) -> tuple[NearBranch,
                                                                                    ...]:
     """The branches whose covered places come nearest to ``point``, nearest first. The seed
-    gives no branch addresses, so the distance is to the nearest place a branch covers."""
+    gives no branch addresses, so the distance is to the nearest place a branch covers.
+    Branches are tried by the circle around their places, nearest first, until no other can
+    come nearer than the ``count`` found."""
     if point is None:
         return ()
-    found = []
-    for branch, places in _coverage():
-        nearest = places.nearest(point)
+    found: list[NearBranch] = []
+    for coverage in sorted(_coverage(), key=lambda c: c.at_least_km(point)):
+        if len(found) >= count and found[count - 1].km <= coverage.at_least_km(point):
+            break
+        nearest = coverage.places.nearest(point)
         if nearest is not None:
             km, area = nearest
             assert isinstance(area, Division)
-            found.append(NearBranch(branch, area, km))
-    return tuple(sorted(found, key=lambda near: near.km)[:count])
+            found = sorted([*found, NearBranch(coverage.branch, area, km)],
+                           key=lambda near: near.km)
+    return tuple(found[:count])
 
 
 # --- a location ----------------------------------------------------------------------------

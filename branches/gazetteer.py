@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 import opencc
@@ -376,7 +377,8 @@ class Nearby:
             if node is None:
                 continue
             where, what, axis, low, high = node
-            d2 = sum((a - b) ** 2 for a, b in zip(where, target, strict=True))
+            dx, dy, dz = where[0] - target[0], where[1] - target[1], where[2] - target[2]
+            d2 = dx * dx + dy * dy + dz * dz
             if d2 <= best_d2:
                 best_d2, best = d2, what
             gap = target[axis] - where[axis]
@@ -395,7 +397,7 @@ _Node = tuple[tuple[float, float, float], object, int, "_Node | None", "_Node | 
 def _build(nodes: list[tuple[float, float, float, object]], axis: int) -> _Node | None:
     if not nodes:
         return None
-    nodes.sort(key=lambda n: n[axis])
+    nodes.sort(key=itemgetter(axis))
     middle = len(nodes) // 2
     x, y, z, what = nodes[middle]
     following = (axis + 1) % 3

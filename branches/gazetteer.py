@@ -27,7 +27,6 @@ from operator import itemgetter
 from pathlib import Path
 
 import opencc
-from pypinyin import Style, lazy_pinyin, pinyin
 from rapidfuzz.distance import DamerauLevenshtein
 
 from core.places import PROVINCES
@@ -80,7 +79,6 @@ _ENGLISH_NOISE = frozenset({
     "office", "offices", "sinosure", "in", "near", "for", "at", "the", "of", "where", "is",
     "which", "my", "i", "am", "we", "are", "shi", "sheng", "qu", "xian", "china", "prc",
 })
-_HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]+")
 _T2S = opencc.OpenCC("t2s")
 
@@ -190,8 +188,23 @@ def fold(text: str) -> str:
     return _T2S.convert(unicodedata.normalize("NFKC", text)).casefold()
 
 
-def _latin_key(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.casefold())
+@cache
+def _pinyin_table() -> dict[str, frozenset[str]]:
+    with (DATA / "pinyin.csv").open(encoding="utf-8", newline="") as handle:
+        return {row["character"]: frozenset(row["readings"].split())
+                for row in csv.DictReader(handle)}
+
+
+def _readings(character: str) -> frozenset[str]:
+    """Every reading of a character, without tones (长 → chang, zhang)."""
+    return _pinyin_table().get(character, frozenset())
+
+
+@cache
+def _place_pinyin() -> dict[str, str]:
+    """Each division's short name in pinyin, read as a word (长春 changchun, 厦门 xiamen)."""
+    with (DATA / "place_pinyin.csv").open(encoding="utf-8", newline="") as handle:
+        return {row["adcode"]: row["pinyin"] for row in csv.DictReader(handle)}
 
 
 @dataclass
@@ -239,9 +252,8 @@ class Gazetteer:
         well_known = d.level < COUNTY or d.name.endswith("市")  # provinces, cities
         if (well_known and d.short not in _NOT_PINYIN
                 and (d.level == PROVINCE or d.short not in _COMMON_WORDS)):
-            self.latin[_latin_key("".join(lazy_pinyin(d.short)))].append(d)
-            readings = tuple(frozenset(r for r in pinyin(ch, style=Style.NORMAL,
-                                                         heteronym=True)[0]) for ch in d.short)
+            self.latin[_place_pinyin()[d.adcode]].append(d)
+            readings = tuple(_readings(ch) for ch in d.short)
             for first in readings[0]:
                 for second in readings[1]:
                     self.sounds[(first, second)].append((d.short, readings, d))
@@ -301,8 +313,7 @@ class Gazetteer:
 
     def _homophones(self, text: str) -> Iterator[Mention]:
         """杭洲 → 杭州, 夏门 → 厦门: the same sounds, at least one character the same."""
-        readings = [frozenset(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
-                    if _HAN.match(ch) else frozenset() for ch in text]
+        readings = [_readings(ch) for ch in text]
         i = 0
         while i < len(text) - 1:
             found: dict[str, list[Division]] = defaultdict(list)
@@ -425,10 +436,10 @@ def _senior(places: list[Division]) -> tuple[Division, ...]:
 
 @cache
 def gazetteer() -> Gazetteer:
-    return Gazetteer(_read_divisions(), _read_world())
+    return Gazetteer(read_divisions(), _read_world())
 
 
-def _read_divisions() -> tuple[Division, ...]:
+def read_divisions() -> tuple[Division, ...]:
     with (DATA / "adcodes.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     provinces: dict[str, str] = {}

@@ -55,10 +55,6 @@ def received_media(msg: BaseMessage, ctx: Ctx) -> Reply:
     return ctx.text("fallback_media.j2", kind=msg.type)
 
 
-def received_location(msg: BaseMessage, ctx: Ctx) -> Reply:
-    return ctx.text("fallback_location.j2", label=getattr(msg, "label", "") or "")
-
-
 def polite_default(msg: BaseMessage, ctx: Ctx) -> Reply:
     """Unknown message types (file, future types) and events we have no handler for."""
     if msg.type == "event":
@@ -90,7 +86,6 @@ FALLBACKS: dict[str, Handler] = {
     "voice": received_media,
     "video": received_media,
     "shortvideo": received_media,
-    "location": received_location,
     "link": received_media,
     "miniprogrampage": received_media,
 }

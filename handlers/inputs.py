@@ -35,6 +35,11 @@ def input_of(msg: BaseMessage) -> Input:
     if kind == "text":
         return TextInput(msg.content or "")
     if kind == "event":
+        sent = raw.get("SendLocationInfo")
+        if getattr(msg, "event", "") == "location_select" and isinstance(sent, dict):
+            # The location picker's answer: a location like one sent from the chat.
+            return LocationInput(_number(sent.get("Location_X")), _number(sent.get("Location_Y")),
+                                 str(sent.get("Label") or "").strip())
         if getattr(msg, "event", "") in MENU_EVENTS:
             return MenuTap(getattr(msg, "key", "") or "")
         return OtherInput(f"event:{getattr(msg, 'event', '')}")

@@ -46,19 +46,20 @@ def test_the_branch_list_names_all_25(wechat):
 def test_a_follower_with_a_region_is_told_their_branch(wechat, services, db):
     db.add(Follower(openid="o-ningbo", subscribed=True, province="浙江", city="宁波"))
     db.commit()
-    assert "您所在的浙江宁波由中国信保宁波分公司负责" in click_text(wechat, "o-ningbo", keys.CLAIMS)
+    claims = click_text(wechat, "o-ningbo", keys.CLAIMS)
+    assert "您所在的浙江宁波市由中国信保宁波分公司负责" in claims
     assert click_text(wechat, "o-ningbo", keys.BRANCHES).startswith(
-        "您所在的浙江宁波由中国信保宁波分公司负责")
+        "您所在的浙江宁波市由中国信保宁波分公司负责")
     assert "回复「网点 地名」" in click_text(wechat, "o-stranger", keys.CLAIMS)
 
 
 @pytest.mark.parametrize(("text", "answer"), [
     ("网点 贵州", "贵州由中国信保湖南分公司负责（负责地区：湖南、贵州）"),
-    ("宁波分公司", "浙江宁波由中国信保宁波分公司负责（负责地区：宁波市）"),
-    ("浙江杭州的营业机构", "浙江由中国信保浙江分公司负责（负责地区：浙江（除宁波市））"),
+    ("宁波分公司", "浙江宁波市由中国信保宁波分公司负责（负责地区：宁波市）"),
+    ("浙江杭州的营业机构", "浙江杭州市由中国信保浙江分公司负责（负责地区：浙江（除宁波市））"),
     ("吉林有网点吗", "吉林由中国信保辽宁分公司负责"),
-    ("北京网点", "服务指南列出的 25 家营业机构中，没有注明负责北京的一家"),
-    ("火星分公司", "中国信保在全国有 25 家营业机构"),
+    ("北京网点", "服务指南列出的 25 家营业机构中，没有负责北京的一家"),
+    ("火星分公司", "没有找到「火星」这个地名"),
 ])
 def test_which_branch_covers_a_place(wechat, text, answer):
     assert answer in wechat.say("o-where", text)

@@ -16,6 +16,7 @@ from typing import Any
 import qrcode
 from flask import Blueprint, Response, jsonify, request
 
+from core import devrecords
 from core.redis_store import key
 from core.services import current
 
@@ -25,7 +26,6 @@ TOKEN_SECONDS = 7200
 OLD_TOKEN_OVERLAP_SECONDS = 300
 MEDIA_SECONDS = 3 * 24 * 3600
 MAX_TEMPORARY_QR_SECONDS = 2_592_000
-RECORD_LIMIT = 1000
 
 
 def _redis():
@@ -53,19 +53,15 @@ def _body() -> dict[str, Any]:
 
 # --- recording -------------------------------------------------------------------------------
 
-def record(kind: str, payload: dict[str, Any]) -> None:
-    entry = json.dumps({"kind": kind, "at": time.time(), **payload}, ensure_ascii=False)
-    pipe = _redis().pipeline()
-    pipe.rpush(key("emulator", "records"), entry)
-    pipe.ltrim(key("emulator", "records"), -RECORD_LIMIT, -1)
-    pipe.execute()
+record = devrecords.record  # the list the sandbox reads (the development SMS writes it too)
 
 
 @bp.get("/_records")
 def list_records() -> Response:
-    """What the account sent: ?kind=custom|template|menu|qrcode|media, ?touser=, ?since=index."""
+    """What the account sent: ?kind=custom|template|menu|qrcode|media|tag|sms, ?touser=,
+    ?since=index."""
     since = request.args.get("since", default=0, type=int)
-    entries = [json.loads(item) for item in _redis().lrange(key("emulator", "records"), 0, -1)]
+    entries = devrecords.records()
     indexed = [dict(entry, index=i) for i, entry in enumerate(entries) if i >= since]
     for field in ("kind", "touser"):
         if request.args.get(field):
@@ -305,6 +301,46 @@ def tags_create() -> Response:
     return jsonify({"tag": {"id": tag_id, "name": name}})
 
 
+@bp.post("/cgi-bin/tags/members/batchtagging")
+def tags_tag_users() -> Response:
+    return _tag_members(untag=False)
+
+
+@bp.post("/cgi-bin/tags/members/batchuntagging")
+def tags_untag_users() -> Response:
+    return _tag_members(untag=True)
+
+
+def _tag_members(untag: bool) -> Response:
+    body = _body()
+    tag_id = str(body.get("tagid", ""))
+    openids = body.get("openid_list") or []
+    if not _redis().hexists(key("emulator", "tags"), tag_id):
+        return _error(45059, "tag id not exist")
+    if not isinstance(openids, list) or not 1 <= len(openids) <= 50:
+        return _error(40032, "invalid openid list size")
+    for openid in openids:
+        if untag:
+            _redis().srem(key("emulator", "user_tags", str(openid)), tag_id)
+        else:
+            _redis().sadd(key("emulator", "user_tags", str(openid)), tag_id)
+        record("tag", {"action": "untag" if untag else "tag", "id": int(tag_id),
+                       "touser": str(openid)})
+    return _ok()
+
+
+@bp.post("/cgi-bin/tags/getidlist")
+def tags_of_user() -> Response:
+    openid = str(_body().get("openid", ""))
+    if not openid:
+        return _error(40003, "invalid openid")
+    return jsonify({"tagid_list": _user_tags(openid)})
+
+
+def _user_tags(openid: str) -> list[int]:
+    return sorted(int(tag) for tag in _redis().smembers(key("emulator", "user_tags", openid)))
+
+
 # --- QR codes and users ----------------------------------------------------------------------
 
 @bp.post("/cgi-bin/qrcode/create")
@@ -348,7 +384,8 @@ def user_info() -> Response:
     if not openid:
         return _error(40003, "invalid openid")
     return jsonify({"subscribe": 1, "openid": openid, "language": "zh_CN",
-                    "subscribe_time": int(time.time()), "remark": "", "tagid_list": []})
+                    "subscribe_time": int(time.time()), "remark": "",
+                    "tagid_list": _user_tags(openid)})
 
 
 # Sign-in endpoints (sns/*, OAuth2, JS-SDK ticket) live beside this module, on the same blueprint.

@@ -75,6 +75,7 @@ def worker(burst: bool) -> None:
             raise click.UsageError("xinbao worker needs REDIS_URL (the embedded default runs "
                                    "jobs inside the web process)")
         start_recovery(app)
+        schedule_periodic_jobs()
         # SimpleWorker runs jobs in this process, inside the app context set up above. Its
         # own connection has no command timeout: it blocks on the queue for minutes at a time.
         connection = Redis.from_url(services.settings.redis_url)
@@ -82,6 +83,16 @@ def worker(burst: bool) -> None:
 
 
 RECOVERY_SECONDS = 5.0
+
+
+def schedule_periodic_jobs() -> None:
+    """Each service's periodic jobs (its manifest's ``periodic``) on rq's scheduler, which
+    this worker runs; scheduling is idempotent, so every worker may do it."""
+    from core.features import features, load
+
+    for feature in features():
+        for name in feature.periodic:
+            load(name)()
 
 
 def start_recovery(app: Flask) -> threading.Thread:

@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.uow import UnitOfWork
-from policies.access import bound_follower_ids
-from policies.models import CreditLimit, Policy, ReminderMute, ReminderSent, Shipment
+from policies.access import ACTIVE
+from policies.models import Binding, CreditLimit, Policy, ReminderMute, ReminderSent, Shipment
 from policies.numbers import plain
 from policies.records import DECLARED
 
@@ -191,36 +191,70 @@ def due_reminders(uow: UnitOfWork, today: date) -> list[Due]:
             *_idle_limits(uow, today, settings)]
 
 
-def muted(uow: UnitOfWork, follower_ids: Iterable[int], kind: Kind) -> set[int]:
-    ids = list(follower_ids)
-    if not ids:
-        return set()
-    return set(uow.session.scalars(select(ReminderMute.follower_id).where(
-        ReminderMute.follower_id.in_(ids), ReminderMute.kind == kind.value)))
+CHUNK = 500  # ids per IN (...): well inside every database's limit
+
+
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def _issued_before(uow: UnitOfWork, due: list[Due]) -> set[tuple[str, str, str]]:
+    subjects = sorted({item.subject for item in due})
+    found: set[tuple[str, str, str]] = set()
+    for chunk in _chunks(subjects):
+        found.update((kind, subject, occasion) for kind, subject, occasion in uow.session.execute(
+            select(ReminderSent.kind, ReminderSent.subject, ReminderSent.occasion)
+            .where(ReminderSent.subject.in_(chunk))))
+    return found
+
+
+def _bound(uow: UnitOfWork, enterprise_ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for chunk in _chunks(enterprise_ids):
+        for enterprise_id, follower_id in uow.session.execute(
+                select(Binding.enterprise_id, Binding.follower_id)
+                .where(Binding.enterprise_id.in_(chunk), Binding.status == ACTIVE)
+                .order_by(Binding.id)):
+            found.setdefault(enterprise_id, []).append(follower_id)
+    return found
+
+
+def _mutes(uow: UnitOfWork, follower_ids: list[int]) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    for chunk in _chunks(follower_ids):
+        found.update((follower_id, kind) for follower_id, kind in uow.session.execute(
+            select(ReminderMute.follower_id, ReminderMute.kind)
+            .where(ReminderMute.follower_id.in_(chunk))))
+    return found
 
 
 def issue_reminders(uow: UnitOfWork, today: date, audience: Audience) -> list[Issued]:
-    """Each due reminder not issued before: its row, and whom to tell."""
+    """Each due reminder not issued before: its row, and whom to tell. What was issued, who is
+    bound, who follows and who muted what are read once for the whole run."""
     settings = Settings.of(uow)
+    due = [item for item in due_reminders(uow, today) if settings.template_ids.get(item.kind)]
+    done = _issued_before(uow, due)
+    due = [item for item in due if (item.kind.value, item.subject, item.occasion) not in done]
+    bound = _bound(uow, sorted({item.enterprise_id for item in due}))
+    everyone = sorted({fid for ids in bound.values() for fid in ids})
+    following = audience.following(everyone)
+    silent = _mutes(uow, list(following))
     issued: list[Issued] = []
-    for due in due_reminders(uow, today):
-        if not settings.template_ids.get(due.kind):
-            continue  # no template for this kind configured: nothing is sent, nothing kept
-        bound = bound_follower_ids(uow.session, due.enterprise_id)
-        following = audience.following(bound)
-        silent = muted(uow, following, due.kind)
-        recipients = {fid: openid for fid, openid in following.items() if fid not in silent}
+    for item in due:
+        recipients = {fid: following[fid] for fid in bound.get(item.enterprise_id, [])
+                      if fid in following and (fid, item.kind.value) not in silent}
         if not recipients:
             continue  # nobody to tell now; a follower who binds later still gets it
-        row = ReminderSent(kind=due.kind.value, subject=due.subject, occasion=due.occasion,
-                           enterprise_id=due.enterprise_id, recipients=sorted(recipients),
+        row = ReminderSent(kind=item.kind.value, subject=item.subject, occasion=item.occasion,
+                           enterprise_id=item.enterprise_id, recipients=sorted(recipients),
                            created_at=uow.now)
         try:
-            with uow.session.begin_nested():
+            with uow.session.begin_nested():  # another run got there first: exactly once
                 uow.session.add(row)
         except IntegrityError:
-            continue  # issued already: exactly once
-        issued.append(Issued(due.kind, list(recipients.values()), due.data, row.id))
+            continue
+        issued.append(Issued(item.kind, list(recipients.values()), item.data, row.id))
     return issued
 
 

@@ -97,7 +97,8 @@ def schedule_periodic_jobs() -> None:
 
 def start_recovery(app: Flask) -> threading.Thread:
     """Beside the jobs, every few seconds: queue the jobs kept in the database while Redis was
-    away, and answer the messages kept in Redis while the database was away."""
+    away, put the periodic jobs back on the scheduler if Redis lost them, and answer the
+    messages kept in Redis while the database was away."""
     from handlers.replay import drain_pending_messages
 
     def recover() -> None:
@@ -105,6 +106,7 @@ def start_recovery(app: Flask) -> threading.Thread:
             try:
                 with app.app_context():
                     current().jobs.release_deferred()
+                    schedule_periodic_jobs()  # again: a Redis restarted empty loses them
                 drain_pending_messages(app)
             except Exception:  # Redis or the database still away: try again next round
                 log.warning("recovery round skipped", exc_info=True)

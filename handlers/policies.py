@@ -462,7 +462,7 @@ def show_policies(msg: BaseMessage, ctx: Ctx) -> Reply:
         return _not_bound(ctx, "policies")
     views = my_policies(ctx.db, binding.enterprise_id, ctx.now.date())
     return ctx.text("policies/mine.j2", policies=views, enterprise=_enterprise(ctx, binding),
-                    methods=PAYMENT_METHODS)
+                    methods=PAYMENT_METHODS, plain=plain)
 
 
 # --- renewal ---------------------------------------------------------------------------------

@@ -60,8 +60,10 @@ class Policy(Base):
     premium_rate_permille: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))  # 费率 ‰
     payment_methods: Mapped[list[str]] = mapped_column(JSON)  # DP, DA, OA, LC
     max_credit_days: Mapped[int | None] = mapped_column(Integer)  # None: the 1-year rule
-    # 可损通知期限: days after the due date within which a possible loss must be reported,
-    # as the policy's own terms say ("保单约定的期限"); None when the operator did not load it.
+    # 可损通知期限: days after the due date within which a possible loss must be reported.
+    # The seed document names the reminder but no period: the insured must notify "在保单约定的
+    # 期限内" (within the period the policy agrees; e.g. gazxw.com.cn/business/5074.html on
+    # 可能损失通知), so it is the policy's own term, loaded by the operator; None when not.
     loss_report_days: Mapped[int | None] = mapped_column(Integer)
     # Days without a shipment after which the policy's terms let an unused limit be withdrawn.
     idle_limit_days: Mapped[int | None] = mapped_column(Integer)

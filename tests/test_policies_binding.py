@@ -71,6 +71,7 @@ def test_the_binding_walk(wechat, emulator, db):
     assert tags_of(emulator, "o-bind") == ["tag"]
     mine = wechat.say("o-bind", "我的保单")
     assert "SME000001" in mine and "Hamburg Trading GmbH" in mine and "可用 100,000" in mine
+    assert "赔偿比例 90%" in mine and "承保 付款交单 D/P、承兑交单 D/A" in mine
     assert "SME000002" not in mine
     kinds = db.scalars(select(BindingAttempt.kind).order_by(BindingAttempt.id)).all()
     assert kinds == ["details", "details", "code_sent", "code_wrong", "code_ok"]

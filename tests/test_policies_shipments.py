@@ -165,3 +165,15 @@ def test_one_enterprise_cannot_touch_anothers_shipments(services, live_server, d
     sneaky = post(live_server, other, body(policy_id=db.scalar(
         select(Shipment.policy_id))))
     assert sneaky.status_code == 404
+
+
+def test_wechats_retry_of_the_confirmation_declares_once(wechat, db):
+    setup_bound(db, "o-ship-retry")
+    for typed in ("出运申报", "1", "RT-1", "USD 1000", "今天", "OA", "30"):
+        wechat.say("o-ship-retry", typed)
+    confirm = wechat.sim.text("o-ship-retry", "确认")
+    first = wechat.send(confirm)
+    again = wechat.send(confirm)  # the same MsgId: WeChat's retry
+    assert "出运申报已提交" in first["Content"]
+    assert again in ({}, first)
+    assert len(db.scalars(select(Shipment)).all()) == 1

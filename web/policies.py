@@ -267,7 +267,7 @@ def shipments_export() -> Response | tuple[str, int]:
 
 # --- staff: renewal applications ----------------------------------------------------------------
 
-@staff.get("/")
+@staff.get("/", endpoint="renewals")  # the console link (the manifest's staff_nav)
 @staff_page(POLICIES_READ)
 def renewals_list() -> str:
     status = request.args.get("status") or None
@@ -283,10 +283,6 @@ def _enterprise_names(rows: list[RenewalApplication]) -> dict[int, str]:
     session = current().db.session
     return {row.enterprise_id: (session.get(Enterprise, row.enterprise_id) or Enterprise(
         name="?")).name for row in rows}
-
-
-# The console link points at the list (NavEntry endpoint).
-staff.add_url_rule("/", endpoint="renewals", view_func=renewals_list)
 
 
 @staff.get("/<id:application_id>")

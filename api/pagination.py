@@ -60,3 +60,15 @@ def paginated(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, A
         "page": {"page": int(args.get("page", 1)), "per_page": per_page, "total": total,
                  "pages": math.ceil(total / per_page) if total else 0},
     }
+
+
+def fetch_page(session: Any, query: Any, order_by: tuple[Any, ...], args: dict[str, Any]
+               ) -> tuple[list[Any], int]:
+    """The rows of ``query`` on the page ``args`` asks for, and how many there are in all."""
+    from sqlalchemy import func, select
+
+    limits = window(args)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(*order_by).offset(limits["offset"])
+                           .limit(limits["limit"]))
+    return list(rows), int(total)

@@ -41,6 +41,9 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "MINIPROGRAM_APP_SECRET": ("identity", "miniprogram_app_secret"),
     "MINIPROGRAM_ENABLED": ("identity", "miniprogram_enabled"),
     "XINBAO_SINGLE_PROCESS": ("server", "single_process"),
+    "SMS_PROVIDER": ("policies", "sms", "provider"),
+    "SMS_GATEWAY_URL": ("policies", "sms", "url"),
+    "SMS_GATEWAY_TOKEN": ("policies", "sms", "token"),
 }
 
 # Yes/no settings: environment variable -> (path in the configuration, default).

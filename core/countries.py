@@ -7,6 +7,7 @@ rarer. pycountry gives the official names; a short table adds the everyday Chine
 from __future__ import annotations
 
 import gettext
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -71,6 +72,23 @@ def find_country(text: str) -> Country | None:
     by_code, by_name = _catalogue()
     code = by_name.get(_fold(text))
     return by_code.get(code) if code else None
+
+
+_LIST_SEPARATORS = re.compile(r"[\s,，、;；/|和及]+")
+
+
+def read_countries(text: str) -> tuple[list[str], list[str]]:
+    """"美国、德国 Vietnam，韩国" -> (["US", "DE", "VN", "KR"], unknown names): the codes in the
+    order given, without repeats, and the names that are no country."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for name in (name for name in _LIST_SEPARATORS.split(text) if name):
+        country = find_country(name)
+        if country is None:
+            unknown.append(name)
+        elif country.code not in codes:
+            codes.append(country.code)
+    return codes, unknown
 
 
 def country_by_code(code: str) -> Country | None:

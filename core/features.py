@@ -25,6 +25,7 @@ FEATURES: tuple[str, ...] = (
     "identity.manifest",
     "followers.manifest",
     "lights.manifest",
+    "policies.manifest",
     "branches.manifest",
     "guide.manifest",
     "qr.manifest",
@@ -59,6 +60,9 @@ class Feature:
     validate_settings: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
     cli: tuple[str, ...] = ()  # modules with ``register(group)``
     start: tuple[str, ...] = ()  # "module:function"s run once per process at start
+    # "module:function"s ``xinbao worker`` calls at its start (in an app context) to put the
+    # service's periodic jobs on rq's scheduler; each job schedules its own next run.
+    periodic: tuple[str, ...] = ()
     migrations: str | None = None  # its Alembic branch label
 
 

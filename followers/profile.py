@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 
-from core.countries import display_name, find_country
+from core.countries import display_name, read_countries
 from core.places import MUNICIPALITIES, PROVINCES
 
 MAX_MARKETS = 10
-_SEPARATORS = re.compile(r"[\s,，、;；/|和及]+")
 _CITY = re.compile(r"^[\u4e00-\u9fff]{2,12}$")
 
 
@@ -54,17 +53,9 @@ def parse_region(text: str) -> tuple[str, str]:
 
 def parse_markets(text: str) -> list[str]:
     """'美国、德国 越南' → ['US', 'DE', 'VN'] (ISO codes, in the order given, no repeats)."""
-    names = [name for name in _SEPARATORS.split(text) if name]
-    if not names:
+    codes, unknown = read_countries(text)
+    if not codes and not unknown:
         raise ProfileInputError("markets_empty")
-    codes: list[str] = []
-    unknown: list[str] = []
-    for name in names:
-        country = find_country(name)
-        if country is None:
-            unknown.append(name)
-        elif country.code not in codes:
-            codes.append(country.code)
     if unknown:
         raise ProfileInputError("markets_unknown", unknown="、".join(unknown))
     if len(codes) > MAX_MARKETS:

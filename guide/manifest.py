@@ -7,11 +7,6 @@ FEATURE = Feature(
     name="guide",
     title="服务指南",
     intents=(
-        Intent("guide.policy", title="小微企业信保易", menu_keys=("POLICY_INFO",),
-               words=("信保易", "小微信保易", "小微企业信保易", "投保", "保单"),
-               examples={"我要投保": None, "信保易怎么申请": None}),
-        Intent("guide.renewal", title="保单续转", menu_keys=("POLICY_RENEWAL",),
-               words=("续保", "续转", "保单续转"), examples={"怎么续保？": None}),
         Intent("guide.claims", title="可损通知与理赔", menu_keys=("CLAIMS",),
                words=("理赔", "索赔", "出险", "可损", "可损通知", "报损"),
                examples={"我要理赔": None, "理赔进度": None, "查询理赔进度": None}),

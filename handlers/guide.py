@@ -28,8 +28,6 @@ def _plain(template: str, **data: str) -> Handler:
 
 
 HANDLERS: dict[str, Handler] = {
-    "guide.policy": _with_branch("services/policy.j2"),
-    "guide.renewal": _with_branch("services/renewal.j2"),
     "guide.claims": _with_branch("services/claims.j2"),
     "guide.loans": _plain("services/loans.j2"),
     "guide.academy": _plain("services/academy.j2"),

@@ -78,6 +78,74 @@ def add_ticket_for_access(services) -> int:
     return ticket.id
 
 
+def add_policy_world_for_access(services, world) -> dict[str, Any]:
+    """The first follower bound to an enterprise with a policy, a limit, a renewal application
+    and a shipment; both followers hold a one-time code 123456 (api.enterprise, api.policies,
+    api.renewals, api.shipments)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from core.uow import Actor, UnitOfWork
+    from policies.binding import _code_hash
+    from policies.models import (
+        BindingCode,
+        CreditLimit,
+        Enterprise,
+        Policy,
+        RenewalApplication,
+        Shipment,
+    )
+    from tests.policy_data import bind, follower_id, make_enterprise, uscc
+
+    db = services.db.session
+    today = services.clock().date()
+    enterprise = db.scalar(select(Enterprise).where(Enterprise.uscc == uscc(77)))
+    if enterprise is None:  # called once per operation by test_api_bodies
+        enterprise, policy, (limit,) = make_enterprise(db, "访问测试进出口有限公司", serial=77,
+                                                       today=today)
+        bind(db, "o-access-owner", enterprise, policy)
+    else:
+        policy = db.scalar(select(Policy).where(Policy.enterprise_id == enterprise.id))
+        limit = db.scalar(select(CreditLimit).where(CreditLimit.policy_id == policy.id))
+    uow = UnitOfWork(session=db, now=services.clock(), actor=Actor(label="test"),
+                     settings=services.settings, redis=services.redis.text)
+    for openid in ("o-access-owner", "o-access-stranger"):
+        who = follower_id(db, openid)
+        if who is None:
+            continue
+        db.add(BindingCode(follower_id=who, enterprise_id=enterprise.id, policy_id=policy.id,
+                           code_hash=_code_hash(uow, who, "123456"), mobile_masked="000****0001",
+                           expires_at=services.clock() + timedelta(minutes=10), failures=0))
+    renewal = RenewalApplication(
+        number=f"XR-ACCESS-{renewal_id()}", policy_id=policy.id, enterprise_id=enterprise.id,
+        follower_id=follower_id(db, "o-access-owner"), openid="o-access-owner", channel="test",
+        expected_exports_usd=Decimal(1000000), main_markets=["DE"], main_buyers=["A GmbH"],
+        status="submitted")
+    number = renewal_id()
+    shipment = Shipment(
+        enterprise_id=enterprise.id, policy_id=policy.id, credit_limit_id=limit.id,
+        buyer_name=limit.buyer_name, invoice_number=f"ACC-{number}", invoice_key=f"ACC{number}",
+        amount=Decimal(1000), currency="USD", ship_date=today, payment_method="OA",
+        credit_days=60, due_date=today + timedelta(days=60), status="declared",
+        channel="test")
+    db.add_all([renewal, shipment])
+    db.commit()
+    return {"policy_id": policy.id, "application_id": renewal.id, "shipment_id": shipment.id,
+            "uscc": enterprise.uscc}
+
+
+_renewal_ids = iter(range(1, 10**6))
+
+
+def renewal_id() -> int:
+    return next(_renewal_ids)
+
+
+POLICY_READERS = frozenset({"operator", "claims_reviewer", "admin"})
+POLICY_WORLD = {"prepare": add_policy_world_for_access}
+FOLLOWERS = frozenset({"follower", "other_follower"})
 SUPPORT_READERS = frozenset({"operator", "claims_reviewer", "academy_editor", "admin"})
 SUPPORT_REPLIERS = frozenset({"operator", "academy_editor", "admin"})
 TICKET = {"prepare": lambda services, world: {"ticket_id": add_ticket_for_access(services)}}
@@ -109,6 +177,35 @@ ENDPOINTS: list[Endpoint] = [
     E("POST", "/api/v1/tickets/{ticket_id}/replies", SUPPORT_REPLIERS, body={"body": "您好"},
       **TICKET),
     E("POST", "/api/v1/tickets/{ticket_id}/close", SUPPORT_REPLIERS, **TICKET),
+    E("POST", "/api/v1/eligibility", SIGNED_IN, body={"last_year_exports_usd": 2000000}),
+    E("GET", "/api/v1/enterprise", FOLLOWERS),
+    E("POST", "/api/v1/enterprise/code", FOLLOWERS, body={
+        "name": "访问测试进出口有限公司", "uscc": "91330200000000077B",
+        "policy_number": "SME000077"},
+      **POLICY_WORLD),
+    E("POST", "/api/v1/enterprise/binding", FOLLOWERS, body={"code": "123456"},
+      **POLICY_WORLD),
+    E("DELETE", "/api/v1/enterprise/binding", frozenset({"follower"}), stranger=404,
+      **POLICY_WORLD),
+    E("GET", "/api/v1/enterprise/reminders", FOLLOWERS),
+    E("PATCH", "/api/v1/enterprise/reminders", FOLLOWERS, body={"renewal": False}),
+    E("GET", "/api/v1/policies", POLICY_READERS | {"follower"}, **POLICY_WORLD),
+    E("GET", "/api/v1/policies/{policy_id}", POLICY_READERS | {"follower"}, **POLICY_WORLD),
+    E("GET", "/api/v1/renewals", POLICY_READERS | {"follower"}, **POLICY_WORLD),
+    E("POST", "/api/v1/renewals", frozenset({"follower"}), body={
+        "expected_annual_exports_usd": 2000000, "main_markets": ["德国", "US"],
+        "main_buyers": ["Hamburg Trading GmbH"]}, **POLICY_WORLD),
+    E("GET", "/api/v1/renewals/{application_id}", POLICY_READERS | {"follower"}, **POLICY_WORLD),
+    E("POST", "/api/v1/renewals/{application_id}/status", frozenset({"operator", "admin"}),
+      body={"status": "reviewing"}, **POLICY_WORLD),
+    E("GET", "/api/v1/shipments", POLICY_READERS | {"follower"}, **POLICY_WORLD),
+    E("POST", "/api/v1/shipments", frozenset({"follower"}), body={
+        "buyer": "Hamburg Trading GmbH", "invoice_number": "INV-ACCESS-2", "amount": 5000,
+        "currency": "USD", "ship_date": "{today}", "payment_method": "OA", "credit_days": 90},
+      **POLICY_WORLD),
+    E("GET", "/api/v1/shipments/export", frozenset({"follower"}), **POLICY_WORLD),
+    E("POST", "/api/v1/shipments/{shipment_id}/collection", frozenset({"follower"}), body={},
+      **POLICY_WORLD),
 ]
 
 
@@ -139,8 +236,11 @@ def test_access(endpoint: Endpoint, caller: str, world, services, live_server):
         places.update(endpoint.prepare(services, world))
     token = world["tokens"][caller]
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    places.setdefault("today", services.clock().date().isoformat())
+    body = ({key: value.format(**places) if isinstance(value, str) else value
+             for key, value in endpoint.body.items()} if endpoint.body else endpoint.body)
     response = requests.request(endpoint.method, live_server + endpoint.path.format(**places),
-                                json=endpoint.body, headers=headers, timeout=10)
+                                json=body, headers=headers, timeout=10)
     if caller in endpoint.may:
         assert 200 <= response.status_code < 300, response.text
     else:

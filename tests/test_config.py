@@ -26,6 +26,9 @@ PRODUCTION = {
     "SECRET_KEY": STRONG_KEY,
     "MINIPROGRAM_APP_ID": "wxmini00000000001",
     "MINIPROGRAM_APP_SECRET": "miniprogram-secret",
+    "SMS_PROVIDER": "http",
+    "SMS_GATEWAY_URL": "https://sms.internal/send",
+    "SMS_GATEWAY_TOKEN": "sms-gateway-token",
 }
 KEY_HINT = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
@@ -82,7 +85,7 @@ def test_production_with_nothing_set_names_every_missing_setting_at_once():
     found = "\n".join(problems({}))
     for variable in ("DATABASE_URL", "REDIS_URL", "WECHAT_TOKEN", "WECHAT_APP_ID",
                      "WECHAT_APP_SECRET", "SECRET_KEY", "MINIPROGRAM_APP_ID",
-                     "MINIPROGRAM_APP_SECRET"):
+                     "MINIPROGRAM_APP_SECRET", "SMS_PROVIDER"):
         assert variable in found
     # Production was not chosen explicitly: the message says how to get development.
     assert found.endswith("XINBAO_ENV is not set, so this is production (the default); for a "
@@ -140,6 +143,12 @@ def test_an_explicit_production_gets_no_development_hint():
          "MINIPROGRAM_APP_SECRET is missing: the mini-program sign-in (POST /api/v1/session) "
          "is on; set the mini-program's own AppID and secret, or MINIPROGRAM_ENABLED=0 if this "
          "account has no mini-program"),
+        ({"SMS_PROVIDER": None},
+         "[policies] SMS_PROVIDER is missing or unknown (sms.provider): name the SMS provider "
+         "the one-time binding codes go through, \"http\" (your SMS gateway: SMS_GATEWAY_URL "
+         "and SMS_GATEWAY_TOKEN) or \"development\" (logs the code; development only), got ''"),
+        ({"SMS_GATEWAY_TOKEN": None},
+         "[policies] SMS_GATEWAY_TOKEN is missing (sms.token): the http SMS provider needs it"),
         ({"XINBAO_SINGLE_PROCESS": "maybe"},
          "XINBAO_SINGLE_PROCESS must be 1 or 0 (true / false), got 'maybe'"),
         ({"MINIPROGRAM_ENABLED": "perhaps"},

@@ -113,7 +113,8 @@ def test_production_sends_the_browser_to_wechat_itself():
                "SECRET_KEY": "q7Vd2xLp9Kc4RtZw8Hn3Ys6Bf1Mg5Ja0Ue-Xo_Ti",
                "MINIPROGRAM_APP_ID": "wxmini", "MINIPROGRAM_APP_SECRET": "m",
                "WECHAT_APP_ID": "wx1", "DATABASE_URL": "postgresql://db/x",
-               "REDIS_URL": "redis://cache:6379/0"}
+               "REDIS_URL": "redis://cache:6379/0", "SMS_PROVIDER": "http",
+               "SMS_GATEWAY_URL": "https://sms.internal/send", "SMS_GATEWAY_TOKEN": "t"}
     core = load_settings(environ=environ)
     settings = IdentitySettings.from_section(core.section("identity"), public_url=core.public_url,
                                              development=core.is_development)

@@ -120,7 +120,9 @@ def test_no_sandbox_in_production(base_config):
                           secret_key="q7Vd2xLp9Kc4RtZw8Hn3Ys6Bf1Mg5Ja0Ue-Xo_Ti",
                           wechat={"token": "t", "app_id": "wx1", "app_secret": "secret"},
                           server={"single_process": True},
-                          identity={"miniprogram_app_id": "wxmini", "miniprogram_app_secret": "m"})
+                          identity={"miniprogram_app_id": "wxmini", "miniprogram_app_secret": "m"},
+                          policies={"sms": {"provider": "http", "url": "https://sms.internal/send",
+                                            "token": "t"}})
     client = production.test_client()
     assert client.get("/sandbox/").status_code == 404
     assert client.post("/sandbox/api/send", json={}).status_code == 404

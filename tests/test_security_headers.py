@@ -27,7 +27,9 @@ def production_app(base_config):
                     wechat={"token": "prod-token", "app_id": "wxprod000000000001",
                             "app_secret": "prod-app-secret"},
                     identity={"miniprogram_app_id": "wxprodmini00000001",
-                              "miniprogram_app_secret": "prod-mini-secret"})
+                              "miniprogram_app_secret": "prod-mini-secret"},
+                    policies={"sms": {"provider": "http", "url": "https://sms.internal/send",
+                                      "token": "prod-sms-token"}})
 
 
 def https_client(app):

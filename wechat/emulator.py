@@ -10,13 +10,13 @@ from __future__ import annotations
 import io
 import json
 import secrets
-import threading
 import time
 from typing import Any
 
 import qrcode
 from flask import Blueprint, Response, jsonify, request
 
+from core import devrecords
 from core.redis_store import key
 from core.services import current
 
@@ -26,12 +26,8 @@ TOKEN_SECONDS = 7200
 OLD_TOKEN_OVERLAP_SECONDS = 300
 MEDIA_SECONDS = 3 * 24 * 3600
 MAX_TEMPORARY_QR_SECONDS = 2_592_000
-RECORD_LIMIT = 1000
 MAX_WAIT_SECONDS = 30.0  # a long poll of /_records answers by then at the latest
 WAKE_SECONDS = 0.5  # how often a waiting poll looks at Redis (another process may record)
-# Wakes this process's waiting polls when it records something (a worker process's records
-# are seen by the next look at Redis).
-_recorded = threading.Condition()
 
 
 def _redis():
@@ -59,23 +55,11 @@ def _body() -> dict[str, Any]:
 
 # --- recording -------------------------------------------------------------------------------
 
-def record(kind: str, payload: dict[str, Any]) -> None:
-    # Each record keeps its number for good (``index``): the list keeps only the last
-    # RECORD_LIMIT, and a reader's ``since`` must not shift when older ones are dropped.
-    index = _redis().incr(key("emulator", "record_count")) - 1
-    entry = json.dumps({"kind": kind, "at": time.time(), **payload, "index": index},
-                       ensure_ascii=False)
-    pipe = _redis().pipeline()
-    pipe.rpush(key("emulator", "records"), entry)
-    pipe.ltrim(key("emulator", "records"), -RECORD_LIMIT, -1)
-    pipe.execute()
-    with _recorded:
-        _recorded.notify_all()
+record = devrecords.record  # the list the sandbox reads (the development SMS writes it too)
 
 
 def _records_since(since: int, filters: dict[str, str]) -> list[dict[str, Any]]:
-    entries = [json.loads(item) for item in _redis().lrange(key("emulator", "records"), 0, -1)]
-    found = [entry for entry in entries if entry["index"] >= since]
+    found = [entry for entry in devrecords.records() if entry.get("index", 0) >= since]
     for field, value in filters.items():
         found = [entry for entry in found if entry.get(field) == value]
     return found
@@ -83,7 +67,8 @@ def _records_since(since: int, filters: dict[str, str]) -> list[dict[str, Any]]:
 
 @bp.get("/_records")
 def list_records() -> Response:
-    """What the account sent: ?kind=custom|template|menu|qrcode|media, ?touser=, ?since=index.
+    """What the account sent: ?kind=custom|template|menu|qrcode|media|tag|sms, ?touser=,
+    ?since=index.
 
     ``?wait=SECONDS`` (at most 30) makes it a long poll: when nothing matches yet, the answer
     waits until something does or the time is up (then ``[]``). The sandbox keeps one such
@@ -95,9 +80,9 @@ def list_records() -> Response:
     found = _records_since(since, filters)
     deadline = time.monotonic() + wait
     while not found and (left := deadline - time.monotonic()) > 0:
-        with _recorded:
-            _recorded.wait(min(left, WAKE_SECONDS))
-        if int(_redis().get(key("emulator", "record_count")) or 0) > since:
+        with devrecords.recorded:
+            devrecords.recorded.wait(min(left, WAKE_SECONDS))
+        if devrecords.recorded_count() > since:
             found = _records_since(since, filters)
     return jsonify(found)
 
@@ -334,6 +319,46 @@ def tags_create() -> Response:
     return jsonify({"tag": {"id": tag_id, "name": name}})
 
 
+@bp.post("/cgi-bin/tags/members/batchtagging")
+def tags_tag_users() -> Response:
+    return _tag_members(untag=False)
+
+
+@bp.post("/cgi-bin/tags/members/batchuntagging")
+def tags_untag_users() -> Response:
+    return _tag_members(untag=True)
+
+
+def _tag_members(untag: bool) -> Response:
+    body = _body()
+    tag_id = str(body.get("tagid", ""))
+    openids = body.get("openid_list") or []
+    if not _redis().hexists(key("emulator", "tags"), tag_id):
+        return _error(45059, "tag id not exist")
+    if not isinstance(openids, list) or not 1 <= len(openids) <= 50:
+        return _error(40032, "invalid openid list size")
+    for openid in openids:
+        if untag:
+            _redis().srem(key("emulator", "user_tags", str(openid)), tag_id)
+        else:
+            _redis().sadd(key("emulator", "user_tags", str(openid)), tag_id)
+        record("tag", {"action": "untag" if untag else "tag", "id": int(tag_id),
+                       "touser": str(openid)})
+    return _ok()
+
+
+@bp.post("/cgi-bin/tags/getidlist")
+def tags_of_user() -> Response:
+    openid = str(_body().get("openid", ""))
+    if not openid:
+        return _error(40003, "invalid openid")
+    return jsonify({"tagid_list": _user_tags(openid)})
+
+
+def _user_tags(openid: str) -> list[int]:
+    return sorted(int(tag) for tag in _redis().smembers(key("emulator", "user_tags", openid)))
+
+
 # --- QR codes and users ----------------------------------------------------------------------
 
 @bp.post("/cgi-bin/qrcode/create")
@@ -377,7 +402,8 @@ def user_info() -> Response:
     if not openid:
         return _error(40003, "invalid openid")
     return jsonify({"subscribe": 1, "openid": openid, "language": "zh_CN",
-                    "subscribe_time": int(time.time()), "remark": "", "tagid_list": []})
+                    "subscribe_time": int(time.time()), "remark": "",
+                    "tagid_list": _user_tags(openid)})
 
 
 # Sign-in endpoints (sns/*, OAuth2, JS-SDK ticket) live beside this module, on the same blueprint.

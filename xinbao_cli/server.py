@@ -88,6 +88,7 @@ def worker(burst: bool) -> None:
             raise click.UsageError("xinbao worker needs REDIS_URL (the embedded default runs "
                                    "jobs inside the web process)")
         start_recovery(app)
+        schedule_periodic_jobs()
         # SimpleWorker runs jobs in this process, inside the app context set up above. Its
         # own connection has no command timeout: it blocks on the queue for minutes at a time.
         connection = Redis.from_url(services.settings.redis_url)
@@ -97,9 +98,20 @@ def worker(burst: bool) -> None:
 RECOVERY_SECONDS = 5.0
 
 
+def schedule_periodic_jobs() -> None:
+    """Each service's periodic jobs (its manifest's ``periodic``) on rq's scheduler, which
+    this worker runs; scheduling is idempotent, so every worker may do it."""
+    from core.features import features, load
+
+    for feature in features():
+        for name in feature.periodic:
+            load(name)()
+
+
 def start_recovery(app: Flask) -> threading.Thread:
     """Beside the jobs, every few seconds: queue the jobs kept in the database while Redis was
-    away, and answer the messages kept in Redis while the database was away."""
+    away, put the periodic jobs back on the scheduler if Redis lost them, and answer the
+    messages kept in Redis while the database was away."""
     from handlers.replay import drain_pending_messages
 
     def recover() -> None:
@@ -107,6 +119,7 @@ def start_recovery(app: Flask) -> threading.Thread:
             try:
                 with app.app_context():
                     current().jobs.release_deferred()
+                    schedule_periodic_jobs()  # again: a Redis restarted empty loses them
                 drain_pending_messages(app)
             except Exception:  # Redis or the database still away: try again next round
                 log.warning("recovery round skipped", exc_info=True)

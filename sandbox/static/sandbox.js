@@ -212,6 +212,20 @@
     }
   }
   function showRecord(record) {
+    if (record.kind === "sms") {  // the development SMS provider: what the phone would get
+      add({ type: "text", kind: "sms", tag: `短信 → ${record.mobile}（开发环境）`,
+            content: record.text });
+      return;
+    }
+    if (record.kind === "tag") {  // tagged 已绑定企业: WeChat now shows the conditional menu
+      const tagged = record.action === "tag";
+      add({ note: tagged ? "已打上标签，显示企业版菜单" : "已取消标签，恢复默认菜单" });
+      state.menu = tagged && data.menus.length > 1 ? 1 : 0;
+      $("menu-select").value = state.menu;
+      save();
+      drawMenu();
+      return;
+    }
     if (record.kind === "template") {
       const fields = Object.entries(record.data || {})
         .map(([name, item]) => `${name}：${item && item.value !== undefined ? item.value : item}`);

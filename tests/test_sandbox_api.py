@@ -138,9 +138,9 @@ def test_no_sandbox_when_turned_off(base_config):
 def test_records_wait_for_the_next_one_when_asked_to(live_server, services, monkeypatch):
     """A long poll (?wait=) answers with what arrives while it waits; numbers stay the same
     when the oldest records are dropped, so a reader's ``since`` keeps its place."""
-    from wechat import emulator
+    from core import devrecords
 
-    monkeypatch.setattr(emulator, "RECORD_LIMIT", 3)
+    monkeypatch.setattr(devrecords, "RECORD_LIMIT", 3)
     for number in range(4):
         services.wechat.send_text("o-wait", f"第 {number} 条")
     url = f"{live_server}/emulator/_records"

@@ -29,6 +29,7 @@ FEATURES: tuple[str, ...] = (
     "guide.manifest",
     "qr.manifest",
     "support.manifest",
+    "academy.manifest",
     "menus.manifest",
 )
 

@@ -32,7 +32,4 @@ HANDLERS: dict[str, Handler] = {
     "guide.renewal": _with_branch("services/renewal.j2"),
     "guide.claims": _with_branch("services/claims.j2"),
     "guide.loans": _plain("services/loans.j2"),
-    "guide.academy": _plain("services/academy.j2"),
-    **{f"guide.academy_{part}": _plain("services/academy_part.j2", part=part)
-       for part in ("basics", "master", "cases", "countries", "toolbox", "alerts")},
 }

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from academy.models import Alert, AlertDelivery, AlertSubscription, followers
 
@@ -56,7 +57,7 @@ def plan(session: Session, alert: Alert) -> int:
     return session.scalar(select(func.count()).where(AlertDelivery.alert_id == alert.id)) or 0
 
 
-def _claimable(alert_id: int, stale_before: datetime):
+def _claimable(alert_id: int, stale_before: datetime) -> ColumnElement[bool]:
     return and_(AlertDelivery.alert_id == alert_id,
                 or_(AlertDelivery.status == PENDING,
                     and_(AlertDelivery.status == SENDING,

@@ -13,13 +13,16 @@ finds the date and the number in a sentence ("9月25日后30个工作日是哪�
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import zhconv
 
 from academy.content import Item, Library
 from core.workdays import WorkdayCount, add_workdays, is_workday, published
@@ -186,6 +189,18 @@ def due_date(ship: date, credit_days: int) -> DueDate:
 
 # --- the quick references ----------------------------------------------------------------------
 
+@cache
+def _zhconv_dictionary() -> None:
+    # By its full path: zhconv's own default read leaves its file open (a ResourceWarning).
+    zhconv.loaddict(os.path.join(os.path.dirname(zhconv.__file__), "zhcdict.json"))
+
+
+def simplified(text: str) -> str:
+    """A follower's traditional characters as the simplified the content is written in."""
+    _zhconv_dictionary()
+    return zhconv.convert(text, "zh-cn")
+
+
 def _key(text: str) -> str:
     return re.sub(r"[\s/&.\-]", "", unicodedata.normalize("NFKC", text).casefold())
 
@@ -195,7 +210,7 @@ def find_item(library: Library, kind: str, text: str) -> Item | None:
     page = library.reference(kind)
     if page is None or not text.strip():
         return None
-    wanted = _key(text)
+    wanted = _key(simplified(text))
     for item in page.items:
         if wanted in {_key(name) for name in (item.code, item.name_zh, item.name_en,
                                                 *item.aliases)}:

@@ -26,6 +26,7 @@ from academy.models import (
     followers,
 )
 from academy.sections import Section
+from academy.tools import simplified
 from core.uow import UnitOfWork
 
 MAX_SUBSCRIPTIONS = 30
@@ -210,8 +211,9 @@ def continue_with(uow: UnitOfWork, follower_id: int, library: Library) -> Lesson
 
 
 def find_lessons(library: Library, words: str, limit: int = 5) -> list[Lesson]:
-    """Lessons whose title, summary or keywords hold ``words`` (a follower's "学习 信用证")."""
-    wanted = [word for word in words.replace("，", " ").split() if word]
+    """Lessons whose title, summary or keywords hold ``words`` (a follower's "学习 信用证",
+    or "課程 拒賠" in traditional characters: the lessons are written in simplified)."""
+    wanted = [word for word in simplified(words).replace("，", " ").split() if word]
     if not wanted:
         return []
 

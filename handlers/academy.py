@@ -64,7 +64,7 @@ from core.conversation import (
 )
 from core.countries import display_name
 from core.replies import Article, News, Reply
-from handlers.context import Ctx
+from handlers.context import Ctx, Handler
 from support.usecases import Kind, TicketError, open_ticket
 
 QUESTION_LIMITS = (5, 1000)
@@ -280,7 +280,7 @@ def _country(text: str, ctx: Ctx) -> Transition:
 
 def _cleaned_countries(text: str) -> str:
     """"德国的风险预警" → "德国": the words around the names are not countries."""
-    for tail in ("的风险预警", "风险预警", "的预警", "预警"):
+    for tail in ("的风险预警", "风险预警", "的预警", "预警", "的風險預警", "風險預警", "預警"):
         text = text.removesuffix(tail)
     return text.strip()
 
@@ -339,7 +339,7 @@ ASK_FLOW: Flow[Ctx, AskDraft] = Flow(
 )
 
 
-def _asking(kind: str):
+def _asking(kind: str) -> Handler:
     """A handler that answers at once when the message carries what it needs ("国别 德国"),
     and otherwise asks for it and waits for the answer."""
 
@@ -366,7 +366,7 @@ def toolbox(msg: BaseMessage, ctx: Ctx) -> Reply:
     return ctx.text("academy/toolbox.j2", url=ctx.page_url("/h5/academy/tools"))
 
 
-def _reference(kind: str, template: str):
+def _reference(kind: str, template: str) -> Handler:
     def handle(msg: BaseMessage, ctx: Ctx) -> Reply:
         library = library_of(ctx.uow)
         asked = ctx.argument or as_text(ctx.input) or ""

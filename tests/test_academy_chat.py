@@ -51,7 +51,7 @@ def test_the_card_signs_the_follower_in_and_opens_the_page(wechat, live_server):
 
 
 @pytest.mark.parametrize("words", ["学院", "课程", "小微学院有什么课", "小微学院有什么课？",
-                                   "学院里有哪些课程", "我想学习"])
+                                   "学院里有哪些课程", "我想学习", "學院", "小微學院有什麼課"])
 def test_words_reach_the_academy_card(wechat, words):
     assert card(wechat.send(wechat.sim.text("o-words", words)))["Title"] == "小微学院"
 
@@ -61,6 +61,8 @@ def test_words_reach_the_academy_card(wechat, words):
     ("信保说案", "小微学院 · 信保说案"), ("有没有理赔案例", "小微学院 · 信保说案"),
     ("学习 信用期限", "信用期限（账期）：从出运到收汇"),
     ("课程 拒赔", "让理赔少走弯路：避开常见的拒赔原因"),
+    ("課程 拒賠", "让理赔少走弯路：避开常见的拒赔原因"),  # traditional characters
+    ("信保說案", "小微学院 · 信保说案"),
 ])
 def test_sections_and_lessons_by_name(wechat, words, title):
     assert card(wechat.send(wechat.sim.text("o-sections", words)))["Title"] == title
@@ -91,7 +93,8 @@ def ratings(db):
 
 @pytest.mark.parametrize("words", ["国别 德国", "country germany", "国别 德國", "国别：Germany",
                                    "德国的国家风险怎么样", "国家风险 germnay",
-                                   "germany country risk", "查询德国国家风险"])
+                                   "germany country risk", "查询德国国家风险", "國別 德國",
+                                   "德國的國家風險怎麼樣"])
 def test_a_country_by_its_chinese_or_english_name(wechat, ratings, words):
     text = wechat.say("o-country", words)
     assert text.startswith("【国别图书馆】德国（Germany）· 欧洲"), text
@@ -148,6 +151,7 @@ def test_the_due_date_in_the_chat(wechat):
     ("支付方式 赊销", "【OA 赊账（赊销）】"),
     ("支付方式", "【支付方式】小微企业信保易承保的四种支付方式"),
     ("FOB", "【FOB 船上交货（Free On Board）】"), ("CIF是什么意思", "【CIF 成本、保险费加运费"),
+    ("什麼是信用證", "【L/C 信用证】"), ("承兌交單", "【D/A 承兑交单】"),
     ("贸易术语", "Incoterms® 2020》的 11 种术语"), ("工具箱", "【小微工具箱】"),
 ])
 def test_the_quick_references(wechat, words, expected):
@@ -165,6 +169,7 @@ def test_subscribing_and_unsubscribing_to_countries(wechat, db):
     assert "已退订德国、越南、法国" in wechat.say("o-alerts", "全部")
     assert db.scalars(select(AlertSubscription)).all() == []
     assert "没认出「火星」" in wechat.say("o-alerts", "订阅预警 火星")
+    assert "已订阅德国、美国的风险预警" in wechat.say("o-alerts", "訂閱預警 德國、美國")
 
 
 def test_an_expert_question_reaches_the_inbox_and_the_answer_comes_back(

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 from flask import current_app
+from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from academy import alerts as fan
@@ -157,7 +158,7 @@ def send_alert_batch(alert_id: int, first: int, last: int) -> str:
     return f"{sent} sent"
 
 
-def _stop(session, alert: Alert, unsent: list[int], error: Exception) -> None:
+def _stop(session: Session, alert: Alert, unsent: list[int], error: Exception) -> None:
     """Put the rows not sent back; on the daily quota, pause the alert."""
     session.rollback()
     fan.release(session, unsent)

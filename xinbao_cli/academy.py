@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from xinbao_cli.common import app_context, cli_actor
+
+if TYPE_CHECKING:
+    from core.uow import UnitOfWork
 
 
 def register(group: click.Group) -> None:
@@ -45,7 +49,7 @@ def check(path: Path | None) -> None:
                f"in {folder}")
 
 
-def _uow(audited: bool = False):
+def _uow(audited: bool = False) -> UnitOfWork:
     """The command's unit of work (the caller commits), acting as ``cli:<user>``."""
     from core.services import current
     from core.uow import UnitOfWork

@@ -46,7 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_webhook(app, settings, services_list)
     register_development_tools(app, settings)
     register_api_and_pages(app, settings)
-    register_start_up(services_list)
+    register_start_up(app, services_list)
     register_sandbox(app, settings)
     register_health(app)
     register_errors(app)
@@ -106,12 +106,13 @@ def register_api_and_pages(app: Flask, settings: Settings) -> None:
     web.init_app(app, settings)
 
 
-def register_start_up(services_list: tuple[Feature, ...]) -> None:
-    """Work a service does once per process (fonts, caches), so that no follower waits for
-    it in a reply."""
-    for feature in services_list:
-        for name in feature.start:
-            load(name)()
+def register_start_up(app: Flask, services_list: tuple[Feature, ...]) -> None:
+    """Work a service does once per process (fonts, caches, checking its content), so that no
+    follower waits for it in a reply; inside the app context, so it may read the settings."""
+    with app.app_context():
+        for feature in services_list:
+            for name in feature.start:
+                load(name)()
 
 
 def register_sandbox(app: Flask, settings: Settings) -> None:

@@ -30,6 +30,7 @@ FEATURES: tuple[str, ...] = (
     "guide.manifest",
     "qr.manifest",
     "support.manifest",
+    "academy.manifest",
     "menus.manifest",
 )
 

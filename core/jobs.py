@@ -12,6 +12,7 @@ is not lost.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -75,8 +76,11 @@ class Jobs:
         return released
 
     def drain(self, timeout: float = 30.0) -> None:
-        """Wait for in-process jobs (tests, the terminal chat). A no-op with real workers."""
-        wait(list(self._pending), timeout=timeout)
+        """Wait for in-process jobs (tests, the terminal chat), including the jobs those jobs
+        queue (an alert's fan-out queues its batches). A no-op with real workers."""
+        deadline = time.monotonic() + timeout
+        while self._pending and time.monotonic() < deadline:
+            wait(list(self._pending), timeout=max(deadline - time.monotonic(), 0))
 
     def _run_inline(self, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         with self.app.app_context():

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from core.replies import Reply, Text
 from core.services import Services
 from core.uow import Actor, UnitOfWork
 from followers.models import Follower
+from identity.links import sign_link
 
 if TYPE_CHECKING:
     from handlers.conversations import Conversations
@@ -84,6 +86,16 @@ class Ctx:
     def start(self, flow: Flow, draft: Any = None, at: Any = None) -> Reply:
         """Begin a conversation (at its first state, or ``at``) and ask its question."""
         return self.conversations.start(self, flow, draft, at)
+
+    def page_url(self, path: str) -> str:
+        """A link for the bot to send that opens the H5 page ``path`` as this follower for a
+        few minutes (``[identity] h5_link_seconds``); once it has expired, the sign-in page
+        offers to sign in through WeChat and go on to ``path``."""
+        from api.settings import identity_settings
+
+        link = sign_link(self.settings.secret_key, self.settings.public_url, self.openid, path,
+                         now=self.now, lifetime=identity_settings().h5_link_lifetime)
+        return f"{link}&{urlencode({'next': path})}"
 
     def enqueue(self, func: Callable[..., Any], *args: Any) -> None:
         """Hand slow work to a job, after the commit; it must be idempotent."""

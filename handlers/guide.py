@@ -30,7 +30,4 @@ def _plain(template: str, **data: str) -> Handler:
 HANDLERS: dict[str, Handler] = {
     "guide.claims": _with_branch("services/claims.j2"),
     "guide.loans": _plain("services/loans.j2"),
-    "guide.academy": _plain("services/academy.j2"),
-    **{f"guide.academy_{part}": _plain("services/academy_part.j2", part=part)
-       for part in ("basics", "master", "cases", "countries", "toolbox", "alerts")},
 }

@@ -146,6 +146,21 @@ def renewal_id() -> int:
 POLICY_READERS = frozenset({"operator", "claims_reviewer", "admin"})
 POLICY_WORLD = {"prepare": add_policy_world_for_access}
 FOLLOWERS = frozenset({"follower", "other_follower"})
+def add_alert_for_access(services) -> int:
+    """A published alert, for the 风险预警 rows (api.academy)."""
+    from academy.models import Alert
+
+    alert = Alert(title="示例预警", summary="示例", countries=["DE"], published_by="test",
+                  published_at=services.clock(), sample=True)
+    services.db.session.add(alert)
+    services.db.session.commit()
+    return alert.id
+
+
+FOLLOWERS = frozenset({"follower", "other_follower"})
+ACADEMY_EDITORS = frozenset({"academy_editor", "admin"})
+LESSON = {"prepare": lambda services, world: {"lesson_id": "credit-period"}}
+COUNTRY = {"prepare": lambda services, world: {"code": "DE"}}
 SUPPORT_READERS = frozenset({"operator", "claims_reviewer", "academy_editor", "admin"})
 SUPPORT_REPLIERS = frozenset({"operator", "academy_editor", "admin"})
 TICKET = {"prepare": lambda services, world: {"ticket_id": add_ticket_for_access(services)}}
@@ -206,6 +221,20 @@ ENDPOINTS: list[Endpoint] = [
     E("GET", "/api/v1/shipments/export", frozenset({"follower"}), **POLICY_WORLD),
     E("POST", "/api/v1/shipments/{shipment_id}/collection", frozenset({"follower"}), body={},
       **POLICY_WORLD),
+    E("GET", "/api/v1/academy/progress", FOLLOWERS),
+    E("PUT", "/api/v1/academy/progress/{lesson_id}", FOLLOWERS, body={"completed": True},
+      **LESSON),
+    E("POST", "/api/v1/academy/lessons/{lesson_id}/answers", FOLLOWERS,
+      body={"answers": [1, 0, 0]}, **LESSON),
+    E("GET", "/api/v1/academy/subscriptions", FOLLOWERS),
+    E("PUT", "/api/v1/academy/subscriptions/{code}", FOLLOWERS, **COUNTRY),
+    E("DELETE", "/api/v1/academy/subscriptions/{code}", FOLLOWERS, **COUNTRY),
+    E("POST", "/api/v1/academy/questions", FOLLOWERS, body={"question": "信用证被拒付怎么办？"}),
+    E("POST", "/api/v1/academy/alerts", ACADEMY_EDITORS, body={
+        "title": "示例预警", "summary": "示例：仅用于测试", "countries": ["DE"], "sample": True}),
+    E("GET", "/api/v1/academy/alerts", ACADEMY_EDITORS),
+    E("GET", "/api/v1/academy/alerts/{alert_id}", ACADEMY_EDITORS,
+      prepare=lambda services, world: {"alert_id": add_alert_for_access(services)}),
 ]
 
 

@@ -120,3 +120,16 @@ def test_production_sends_the_browser_to_wechat_itself():
                                              development=core.is_development)
     assert settings.oauth_authorize_base_url == "https://open.weixin.qq.com/connect/"
     assert settings.miniprogram_app_id == "wxmini"
+
+
+def test_an_expired_link_signs_in_again_and_goes_on_to_its_page(live_server, services):
+    """A link the bot sent names its page beside the token (``Ctx.page_url``): once expired,
+    the sign-in it offers leads back to that page, not to /h5/me."""
+    past = services.clock() - timedelta(minutes=11)
+    old = sign_link(services.settings.secret_key, live_server, "o-h5-card", "/h5/me?from=card",
+                    now=past, lifetime=timedelta(minutes=10))
+    expired = requests.get(f"{old}&next=%2Fh5%2Fme%3Ffrom%3Dcard", timeout=5)
+    assert expired.status_code == 410
+    assert 'href="/h5/signin?next=/h5/me?from%3Dcard"' in expired.text
+    foreign = requests.get(f"{old}&next=//evil.example/x", timeout=5)
+    assert 'href="/h5/signin?next=/h5/me"' in foreign.text  # only a path of this site

@@ -24,9 +24,6 @@ def click_text(wechat, openid: str, key: str) -> str:
     (keys.CLAIMS, ["可损通知", "30 个工作日", "https://sol.sinosure.com.cn"]),
     (keys.LOANS, ["建设银行", "纯信用", "「金融服务」→「融资贷款」",
                   "https://www.singlewindow.cn/"]),
-    (keys.ACADEMY, ["必修课", "大师课", "信保说案", "国别图书馆", "小微工具箱"]),
-    (keys.ACADEMY_CASES, ["理赔案例", "「中国信保小微企业服务」微信公众号"]),
-    (keys.ACADEMY_COUNTRIES, ["《国家风险分析报告》"]),
     (keys.BRANCHES, ["25 家营业机构", "宁波分公司（宁波市）",
                      "陕西分公司（陕西、宁夏、甘肃、青海）"]),
 ])
@@ -69,19 +66,13 @@ def test_which_branch_covers_a_place(wechat, text, answer):
     ("理赔", keys.CLAIMS), ("索赔", keys.CLAIMS), ("出险", keys.CLAIMS),
     ("我要理赔", keys.CLAIMS), ("贷款", keys.LOANS), ("融资", keys.LOANS),
     ("信保贷", keys.LOANS), ("续保", keys.POLICY_RENEWAL), ("怎么续转？", keys.POLICY_RENEWAL),
-    ("学院", keys.ACADEMY), ("课程", keys.ACADEMY), ("网点", keys.BRANCHES),
+    ("网点", keys.BRANCHES),
     ("分公司", keys.BRANCHES), ("联系", keys.BRANCHES), ("菜单", keys.HELP), ("帮助", keys.HELP),
     ("资信", keys.LIGHT_LOOKUP), ("红绿灯", keys.LIGHT_LOOKUP), ("查询", keys.LIGHT_LOOKUP),
 ])
 def test_synonyms_answer_like_the_menu_button(wechat, text, key):
     # Two followers, so that a conversation one of them starts cannot colour the other answer.
     assert wechat.say("o-typed", text) == click_text(wechat, "o-tapped", key)
-
-
-def test_academy_parts_by_name(wechat):
-    assert wechat.say("o-academy", "必修课").startswith("【必修课】")
-    assert wechat.say("o-academy", "工具箱").startswith("【小微工具箱】")
-    assert wechat.say("o-academy", "风险预警").startswith("【风险预警】")
 
 
 def test_unknown_text_gets_a_short_guide_to_the_menu(wechat):

@@ -126,13 +126,16 @@ def oauth_callback() -> Response | tuple[str, int]:
 @bp.get("/enter")
 def enter() -> Response | tuple[str, int]:
     """A signed link from the bot: sign in as its follower and open its page."""
+    # Beside the token a link may name its page in clear (``next``): after a failure the
+    # follower signs in through WeChat and still reaches it.
+    retry_to = safe_next_path(request.args.get("next"))
     try:
         openid, next_path = read_link(current().settings.secret_key, request.args.get("t", ""),
                                       current().clock())
     except TokenExpired:
-        return _failed("link_expired", 410)
+        return _failed("link_expired", 410, retry_to)
     except IdentityError:
-        return _failed("link_invalid", 400)
+        return _failed("link_invalid", 400, retry_to)
     _sign_in(openid)
     return redirect(next_path)
 

@@ -3,6 +3,7 @@ once, with an app context."""
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 from collections.abc import Iterator, Mapping
@@ -13,6 +14,7 @@ from flask import Flask
 
 from core.config import Settings, configured, deep_merge, flag
 from core.logs import configure_logging
+from core.uow import Actor
 
 DEVELOPMENT = {"env": "development"}
 log = logging.getLogger("xinbao.cli")
@@ -66,3 +68,12 @@ def app_context(config: dict[str, Any] | None = None) -> Iterator[Flask]:
         services.jobs.drain()
         services.db.remove()
         services.db.engine.dispose()
+
+
+def cli_actor() -> Actor:
+    """Who a command acts as, in the audit log: ``cli:<operating-system user>``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        user = "unknown"
+    return Actor(label=f"cli:{user}")

@@ -5,7 +5,6 @@ Every change is written to the audit log as ``cli:<operating-system user>``.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from xinbao_cli.common import app_context
+from xinbao_cli.common import app_context, cli_actor
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -24,16 +23,6 @@ ROLE_HELP = "operator, claims_reviewer, academy_editor or admin (repeat for seve
 
 def register(group: click.Group) -> None:
     group.add_command(staff)
-
-
-def _actor():
-    from identity import Actor
-
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry in some containers
-        user = "unknown"
-    return Actor(label=f"cli:{user}")
 
 
 @contextmanager
@@ -69,7 +58,7 @@ def add(username: str, display_name: str, roles: tuple[str, ...], password_stdin
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _services() as services:
         try:
-            account = accounts.create(services.db.session, _actor(), username=username,
+            account = accounts.create(services.db.session, cli_actor(), username=username,
                                       display_name=display_name, password=password,
                                       roles=roles, now=services.clock())
         except IdentityError as error:
@@ -102,7 +91,7 @@ def _set_active(username: str, active: bool) -> None:
     with _services() as services:
         try:
             account = accounts.by_username(services.db.session, username)
-            accounts.update(services.db.session, _actor(), account, now=services.clock(),
+            accounts.update(services.db.session, cli_actor(), account, now=services.clock(),
                             active=active)
         except IdentityError as error:
             services.db.session.rollback()
@@ -142,7 +131,7 @@ def token(username: str, days: int, label: str) -> None:
         except IdentityError as error:
             services.db.session.rollback()
             _fail(f"{username}: {error.message}")
-        audit.record(services.db.session, _actor(), "staff.token_issued", "staff", account.id,
+        audit.record(services.db.session, cli_actor(), "staff.token_issued", "staff", account.id,
                      now=now, note=label)
         services.db.session.commit()
         click.echo(issued.token)

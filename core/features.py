@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     "followers.manifest",
     "lights.manifest",
     "policies.manifest",
+    "claims.manifest",
     "branches.manifest",
     "guide.manifest",
     "qr.manifest",

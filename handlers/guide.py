@@ -28,6 +28,5 @@ def _plain(template: str, **data: str) -> Handler:
 
 
 HANDLERS: dict[str, Handler] = {
-    "guide.claims": _with_branch("services/claims.j2"),
     "guide.loans": _plain("services/loans.j2"),
 }

@@ -242,7 +242,7 @@ def _take_document(given: Input, ctx: Ctx, draft: ClaimDraft) -> Transition:
     kind = (missing[int(number) - 1] if number.isdigit() and 1 <= int(number) <= len(missing)
             else document_by_answer(words) if not number.isdigit() else None)
     if kind is None:
-        return _hint(ctx, "bad_number", count=len(missing))
+        return _hint(ctx, "doc_number", count=len(missing))
     draft.doc_kind = kind
     return Goto(ClaimState.DOCUMENTS, ctx.render("claims/hint.j2", code="document_which",
                                                  kind=kind, documents=DOCUMENTS))

@@ -38,8 +38,8 @@ def test_one_claim_under_retries_and_each_check_in_chinese(services, live_server
                 json=body(shipment.id, loss_amount="50000.01"))
     assert over.status_code == 422
     problems = over.json()["error"]["details"]["problems"]
-    assert problems == [{"code": "amount_over_invoice", "message":
-                         "损失金额 50,000.01 USD 超过发票金额 50,000.00 USD，请按不超过发票金额填写。"}]
+    assert problems == [{"code": "amount_over_invoice", "message": (
+        "损失金额 50,000.01 USD 超过发票金额 50,000.00 USD，请按不超过发票金额填写。")}]
     zero = call(live_server, "POST", "/api/v1/claims", token, json=body(shipment.id,
                                                                        loss_amount="0"))
     assert zero.json()["error"]["details"]["problems"][0]["code"] == "amount_not_positive"

@@ -125,7 +125,8 @@ def test_documents_complete_start_thirty_working_days_across_national_day(wechat
     for _ in range(3):  # 买方拒收: five documents, no proof of non-payment
         wechat.send(wechat.sim.image("o-claim-days", media_id))
     assert "请回复材料序号（1–2）" in wechat.say("o-claim-days", "4")
-    assert "请发送「与买方的往来函电（催收记录）」" in wechat.say("o-claim-days", "2")  # out of order
+    # Out of order: the correspondence before the customs declaration.
+    assert "请发送「与买方的往来函电（催收记录）」" in wechat.say("o-claim-days", "2")
     assert "1. 出口报关单\n" in wechat.send(wechat.sim.image("o-claim-days", media_id))["Content"]
     last = wechat.send(wechat.sim.image("o-claim-days", media_id))["Content"]
     assert "材料已齐全（2025-09-26）" in last and "即 2025-11-13 前" in last

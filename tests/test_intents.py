@@ -32,9 +32,9 @@ SENTENCES = [
     ("查询一下", "lights.look_up", None),
     ("我的查询", "lights.my_lookups", None),
     ("我的查询。", "lights.my_lookups", None),
-    ("理赔", "guide.claims", None),
-    ("我要理赔！", "guide.claims", None),
-    ("查询理赔进度", "guide.claims", None),  # the argument is another service's words
+    ("理赔", "claims.report", None),
+    ("我要理赔！", "claims.report", None),
+    ("查询理赔进度", "claims.progress", None),
     ("查询保单", "policies.mine", None),
     ("我的保单", "policies.mine", None),
     ("能投保吗", "policies.eligibility", None),
@@ -108,5 +108,5 @@ def test_the_app_refuses_to_start_on_an_ambiguous_declaration(base_config, monke
     import app as app_module
 
     monkeypatch.setattr(app_module, "features", features_module.features)
-    with pytest.raises(AmbiguousIntents, match="「理赔」 is declared by guide.claims and clash"):
+    with pytest.raises(AmbiguousIntents, match="「理赔」 is declared by claims.report and clash"):
         create_app(base_config)

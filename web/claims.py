@@ -210,7 +210,8 @@ def cases_list() -> str:
     return render_template("pages/claims/staff_claims.html", rows=rows, total=total,
                            filters=filters, names=STATUS_NAMES, Status=Status, Kind=Kind,
                            kind_names=KIND_NAMES, page=page, per_page=PER_PAGE,
-                           stats=usecases.stats(session, today), today=today)
+                           stats=usecases.stats(session, today), today=today,
+                           at_risk_days=usecases.AT_RISK_WORKDAYS)
 
 
 @staff.get("/<id:claim_id>")

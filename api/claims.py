@@ -35,6 +35,7 @@ from claims.models import Claim
 from claims.usecases import ClaimInput, ClaimRefused, Filters, Kind, Status, Who
 from wechat.claims import tell_status
 
+MAX_ID = 2**31 - 1  # a database integer: larger ids are a 422, not a database error
 blp = ApiBlueprint("claims", __name__, url_prefix="/claims",
                    description="理赔：可损通知与索赔")
 
@@ -42,15 +43,15 @@ blp = ApiBlueprint("claims", __name__, url_prefix="/claims",
 class ClaimBody(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in Kind]),
                             metadata={"description": "notice（可损通知）| claim（索赔）"})
-    shipment_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1),
+    shipment_id = ma.fields.Integer(load_default=None,
+                                    validate=ma.validate.Range(min=1, max=MAX_ID),
                                     metadata={"description": "出运申报 id（或填 invoice_number）"})
     invoice_number = ma.fields.String(load_default=None,
                                       validate=ma.validate.Length(min=1, max=40))
     cause = ma.fields.String(required=True, validate=ma.validate.OneOf(list(BY_CODE)),
                              metadata={"description": "损失原因：" + "、".join(
                                  f"{c.code} {c.name}" for c in BY_CODE.values())})
-    loss_amount = ma.fields.Decimal(required=True, places=2, allow_nan=False,
-                                    validate=ma.validate.Range(max=Decimal("1e13")),
+    loss_amount = ma.fields.Float(required=True, validate=ma.validate.Range(max=1e13),
                                     metadata={"description": "损失金额，不超过发票金额"})
     currency = ma.fields.String(load_default=None, validate=ma.validate.Length(equal=3),
                                 metadata={"description": "不填：出运申报的币种"})
@@ -96,7 +97,8 @@ class ClaimSchema(ma.Schema):
 class ClaimListArgs(PageArgs):
     status = ma.fields.String(load_default=None,
                               validate=ma.validate.OneOf([s.value for s in Status]))
-    enterprise_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1))
+    enterprise_id = ma.fields.Integer(load_default=None,
+                                      validate=ma.validate.Range(min=1, max=MAX_ID))
 
 
 class ClaimStatusBody(ma.Schema):
@@ -177,7 +179,8 @@ def file_claim(body: dict[str, Any]) -> dict[str, Any]:
               channel="miniprogram")
     try:
         filed = usecases.file(uow, who, facts_for(uow.session, shipment), ClaimInput(
-            kind=Kind(body["kind"]), cause=body["cause"], loss_amount=body["loss_amount"],
+            kind=Kind(body["kind"]), cause=body["cause"],
+            loss_amount=Decimal(str(body["loss_amount"])).quantize(Decimal("0.01")),
             currency=(body.get("currency") or shipment.currency).upper(),
             buyer_says=body.get("buyer_says") or ""))
     except ClaimRefused as refused:

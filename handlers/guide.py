@@ -9,15 +9,7 @@ from __future__ import annotations
 from wechatpy.messages import BaseMessage
 
 from core.replies import Reply
-from handlers.branches import follower_branch
 from handlers.context import Ctx, Handler
-
-
-def _with_branch(template: str) -> Handler:
-    def handle(msg: BaseMessage, ctx: Ctx) -> Reply:
-        return ctx.text(template, **follower_branch(ctx))
-
-    return handle
 
 
 def _plain(template: str, **data: str) -> Handler:

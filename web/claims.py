@@ -45,6 +45,7 @@ from wechat.claims import tell_status
 bp = Blueprint("claims_pages", __name__, url_prefix="/h5")
 staff = Blueprint("claims_staff", __name__, url_prefix="/staff/claims")
 PER_PAGE = 50
+MAX_PAGE = 10_000
 UPLOAD_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
@@ -202,8 +203,8 @@ def _filters(args: Any) -> Filters:
 @staff_page(CLAIMS_READ)
 def cases_list() -> str:
     filters = _filters(request.args)
-    page = max(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit()
-               else 1, 1)
+    given = request.args.get("page", "1")
+    page = min(max(int(given) if given.isdigit() and len(given) < 7 else 1, 1), MAX_PAGE)
     session = current().db.session
     rows, total = usecases.listing(session, filters, (page - 1) * PER_PAGE, PER_PAGE)
     today = usecases.beijing_today(current().clock())

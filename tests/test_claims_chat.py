@@ -144,3 +144,28 @@ def test_documents_added_later_through_the_command(wechat, db, services):
     assert "请发送材料的照片或文件（LP" in wechat.say("o-claim-later", "补充材料")
     media_id = services.wechat.upload_image("later.png", png())
     assert "本案第 1 份材料" in wechat.send(wechat.sim.image("o-claim-later", media_id))["Content"]
+
+
+def test_cancel_keeps_the_form_and_resume_continues(wechat, db):
+    declared(db, "o-claim-resume")
+    for typed in ("理赔", "2", "1", "2"):
+        wechat.say("o-claim-resume", typed)
+    assert "已退出「可损通知与理赔」" in wechat.say("o-claim-resume", "取消")
+    assert "请回复损失金额" in wechat.say("o-claim-resume", "继续填写")
+    assert db.scalar(select(Claim)) is None  # nothing filed before 确认
+
+
+def test_a_photo_wechat_no_longer_has_is_marked_failed_and_still_missing(wechat, db,
+                                                                         emulator):
+    declared(db, "o-claim-expired")
+    for typed in ("理赔", "2", "1", "2", "USD 100", "无", "确认"):
+        wechat.say("o-claim-expired", typed)
+    wechat.send(wechat.sim.image("o-claim-expired", "MEDIA_WECHAT_DROPPED"))
+    wechat.wait_for_jobs()
+    db.expire_all()
+    document = db.scalar(select(ClaimDocument))
+    assert document.status == "failed" and "40007" in document.error
+    told = [m["text"]["content"] for m in emulator.sent_to("o-claim-expired")
+            if m["msgtype"] == "text"]
+    assert any("没能从微信取回" in text and "补充材料" in text for text in told), told
+    assert "还缺 6 项" in wechat.say("o-claim-expired", "完成")  # the contract is still missing

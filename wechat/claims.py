@@ -5,12 +5,14 @@ the follower a case's new status by template message (``[claims] status_template
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
 from claims import storage
-from claims.models import ClaimDocument
+from claims.causes import DOCUMENTS
+from claims.models import Claim, ClaimDocument
 from claims.usecases import (
     KIND_NAMES,
     STATUS_NAMES,
@@ -22,7 +24,8 @@ from claims.usecases import (
 )
 from core.replies import Outgoing, TemplateMessage, Text
 from core.services import current
-from core.uow import UnitOfWork
+from core.uow import Outbox, UnitOfWork
+from wechat.delivery import send_after_commit
 from wechat.notices import h5_url, template_fields
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,7 @@ def fetch_document(document_id: int) -> str:
         if error.errcode not in GONE:
             raise  # rq retries a passing fault
         document_failed(session, document, f"{error.errcode} {error.errmsg}")
-        session.commit()
+        _tell_failed(session, document)
         return "failed"
     path = storage.save(services.settings.section("claims"), document.claim_id, document.id,
                         content, content_type)
@@ -51,6 +54,19 @@ def fetch_document(document_id: int) -> str:
     session.commit()
     log.info("claim document %s stored (%d bytes)", document_id, len(content))
     return str(path)
+
+
+def _tell_failed(session: Any, document: ClaimDocument) -> None:
+    """The follower sent it and believes it arrived: say it did not, and how to send again."""
+    services = current()
+    claim = session.get(Claim, document.claim_id)
+    outbox = Outbox()
+    if claim is not None and claim.openid:
+        outbox.text(claim.openid, current_app.jinja_env.get_template(
+            "replies/claims/document_failed.j2").render(
+            number=claim.number, kind=DOCUMENTS.get(document.kind, document.kind)).strip())
+    session.commit()
+    send_after_commit(outbox, services.jobs)
 
 
 def status_message(changed: StatusChanged) -> Outgoing:

@@ -16,6 +16,8 @@ from claims.models import Claim, ClaimDocument
 from tests.claim_data import declared, png
 from tests.test_policies_pages import check, enter, page  # noqa: F401  (the fixture)
 
+from helpers import TEST_PASSWORD, make_staff
+
 
 def test_the_claims_page(page, services, live_server, db, tmp_path):  # noqa: F811
     declared(db, "o-claim-page", loss_report_days=10)  # due 40 days ago: a late notice
@@ -50,3 +52,24 @@ def test_the_claims_page(page, services, live_server, db, tmp_path):  # noqa: F8
 def test_an_unbound_follower_is_asked_to_bind(page, services, live_server):  # noqa: F811
     enter(page, services, live_server, "o-claim-page-unbound", "/h5/claims")
     assert page.inner_text("h1") == "请先绑定企业"
+
+
+def test_the_staff_claim_pages(page, services, live_server, db, wechat):  # noqa: F811
+    declared(db, "o-claim-page-staff")
+    for typed in ("理赔", "2", "1", "2", "USD 3000", "无", "确认", "完成"):
+        wechat.say("o-claim-page-staff", typed)
+    make_staff(services, "page.reviewer", ["claims_reviewer"])
+    page.goto(f"{live_server}/staff/login")
+    page.fill("input[name=username]", "page.reviewer")
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/staff/")
+    page.click("text=理赔案件")
+    check(page, "staff-claims")
+    page.click("#claims a")
+    check(page, "staff-claim")
+    page.select_option("#status-select", "under_review")
+    page.fill("#note", "已受理")
+    page.click("form[method=post] button[type=submit]")
+    assert "定损核赔中：已受理" in page.inner_text("#status")
+    assert "已索赔，待补齐材料 → 定损核赔中" in page.inner_text("#events")

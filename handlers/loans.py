@@ -58,9 +58,14 @@ def standing(ctx: Ctx) -> EnterpriseFacts:
     return enterprise_facts(ctx.db, ctx.follower.id, ctx.now.date())
 
 
+def eligibility_url(ctx: Ctx) -> str:
+    """The eligibility test's page, unsigned: the same words for everyone (a follower who opens
+    it signs in through WeChat and lands there)."""
+    return ctx.settings.public_url + "/h5/eligibility"
+
+
 def _say(ctx: Ctx, template: str, **data: Any) -> str:
-    return ctx.render(template, eligibility_url=ctx.page_url("/h5/eligibility"), **WORDS,
-                      **data)
+    return ctx.render(template, eligibility_url=eligibility_url(ctx), **WORDS, **data)
 
 
 def card(ctx: Ctx) -> News:
@@ -74,12 +79,12 @@ def info(msg: BaseMessage, ctx: Ctx) -> Reply:
     card to the H5 page follows as a customer-service message."""
     found = loans.eligibility(standing(ctx))
     ctx.send_later(card(ctx))
-    return ctx.text("loans/info.j2", found=found, eligibility_url=ctx.page_url("/h5/eligibility"))
+    return ctx.text("loans/info.j2", found=found, eligibility_url=eligibility_url(ctx))
 
 
 def eligibility(msg: BaseMessage, ctx: Ctx) -> Reply:
     return ctx.text("loans/eligibility.j2", found=loans.eligibility(standing(ctx)),
-                    eligibility_url=ctx.page_url("/h5/eligibility"))
+                    eligibility_url=eligibility_url(ctx))
 
 
 def estimate(msg: BaseMessage, ctx: Ctx) -> Reply:
@@ -87,7 +92,7 @@ def estimate(msg: BaseMessage, ctx: Ctx) -> Reply:
     found = loans.eligibility(facts)
     if not found.eligible:
         return ctx.text("loans/refused.j2", code="not_eligible", found=found,
-                        eligibility_url=ctx.page_url("/h5/eligibility"))
+                        eligibility_url=eligibility_url(ctx))
     return ctx.text("loans/estimate.j2", estimate=loans.estimate(ctx.uow, facts), **WORDS)
 
 
@@ -96,7 +101,7 @@ def mine(msg: BaseMessage, ctx: Ctx) -> Reply:
     if not facts.bound or facts.enterprise_id is None:
         return ctx.text("loans/refused.j2", code="not_eligible",
                         found=loans.eligibility(facts),
-                        eligibility_url=ctx.page_url("/h5/eligibility"))
+                        eligibility_url=eligibility_url(ctx))
     return ctx.text("loans/mine.j2", rows=loans.referrals_of(ctx.db, facts.enterprise_id),
                     **WORDS)
 
@@ -171,7 +176,7 @@ def apply(msg: BaseMessage, ctx: Ctx) -> Reply:
     found = loans.eligibility(standing(ctx))
     if not found.eligible:
         return ctx.text("loans/refused.j2", code="not_eligible", found=found,
-                        eligibility_url=ctx.page_url("/h5/eligibility"))
+                        eligibility_url=eligibility_url(ctx))
     return ctx.start(REFER_FLOW)
 
 

@@ -31,6 +31,7 @@ FEATURES: tuple[str, ...] = (
     "qr.manifest",
     "support.manifest",
     "academy.manifest",
+    "loans.manifest",
     "menus.manifest",
 )
 

@@ -20,14 +20,6 @@ def _with_branch(template: str) -> Handler:
     return handle
 
 
-def _plain(template: str, **data: str) -> Handler:
-    def handle(msg: BaseMessage, ctx: Ctx) -> Reply:
-        return ctx.text(template, **data)
-
-    return handle
-
-
 HANDLERS: dict[str, Handler] = {
     "guide.claims": _with_branch("services/claims.j2"),
-    "guide.loans": _plain("services/loans.j2"),
 }

@@ -31,6 +31,7 @@ FEATURES: tuple[str, ...] = (
     "qr.manifest",
     "support.manifest",
     "academy.manifest",
+    "kb.manifest",
     "menus.manifest",
 )
 

@@ -45,6 +45,15 @@ def understanding(ctx: Ctx) -> Understanding:
     return for_router(ctx.conversations.router, shipped())
 
 
+def warm() -> None:
+    """At start (the manifest's ``start``): jieba's dictionary and the index are built before
+    the first follower's question, not during it."""
+    from core.features import features
+    from handlers import build_router
+
+    for_router(build_router(features()), shipped()).resolve("理赔要多久")
+
+
 def _hours(ctx: Ctx) -> str:
     return str(ctx.settings.section("kb").get("service_hours") or "工作日")
 

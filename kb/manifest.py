@@ -45,5 +45,7 @@ FEATURE = Feature(
     validate_settings=check_settings,
     cli=("xinbao_cli.kb",),
     migrations="kb",
-    start=("kb.content:check_at_start",),
+    # The content is checked once per process (broken content stops the start), and the
+    # understanding is built before the first question.
+    start=("kb.content:check_at_start", "handlers.kb:warm"),
 )

@@ -34,6 +34,10 @@ INTENT_PREFIX = "intent:"
 # Below this share of the sentence's weight found in the best document, nothing fits.
 MIN_COVERAGE = 0.25
 MIN_SCORE = 6.0
+# ... unless the best is well ahead of the next (then a share down to LOW_COVERAGE will do).
+LOW_COVERAGE = 0.12
+CLEAR_SCORE = 8.0
+CLEAR_MARGIN = 1.15
 # A second answer scoring at least this share of the first is "close": ask which.
 CLOSE = 0.88
 MAX_CHOICES = 3
@@ -137,6 +141,17 @@ class Tokens:
         return found
 
 
+_TOKENS: dict[frozenset[str], Tokens] = {}
+
+
+def tokens_for(dictionary: Iterable[str]) -> Tokens:
+    """jieba takes a second or two to load: once per process for the same words."""
+    words = frozenset(dictionary)
+    if words not in _TOKENS:
+        _TOKENS[words] = Tokens(words)
+    return _TOKENS[words]
+
+
 class Index:
     """Okapi BM25 over small documents; character pairs weigh ``PAIR_WEIGHT``."""
 
@@ -197,7 +212,7 @@ class Understanding:
         dictionary = [word for entry in kb.entries for word in entry.keywords]
         dictionary += [self.fold(word) for intent in intents for word in intent.words]
         dictionary += list(kb.synonyms.values())
-        self.tokens = Tokens(dictionary)
+        self.tokens = tokens_for(dictionary)
         docs: list[tuple[str, str, Counter[str]]] = []
         for entry in kb.entries:
             docs.append((entry.id, entry.topic, self._features(
@@ -258,7 +273,13 @@ class Understanding:
         return hits, coverage
 
     def _decide(self, hits: list[Hit], coverage: float, folded: str) -> Result:
-        if not hits or hits[0].score < MIN_SCORE or coverage < MIN_COVERAGE:
+        if not hits or hits[0].score < MIN_SCORE or coverage < LOW_COVERAGE:
+            return Result("none", folded=folded, hits=self._nearest(hits))
+        runner_up = hits[1].score if len(hits) > 1 else 0.0
+        # A sentence of many words we do not know still has its answer when one topic stands
+        # out clearly ("你们是保险公司还是银行" → the company).
+        clear = hits[0].score >= CLEAR_SCORE and hits[0].score >= CLEAR_MARGIN * runner_up
+        if coverage < MIN_COVERAGE and not clear:
             return Result("none", folded=folded, hits=self._nearest(hits))
         best = hits[0].score
         close = [hit for hit in hits[:MAX_CHOICES] if hit.score >= CLOSE * best]

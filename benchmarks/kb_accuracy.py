@@ -1,6 +1,9 @@
 """Top-1 accuracy of understanding on the question set (benchmarks/kb_questions.tsv).
 
-    .venv/bin/python -m benchmarks.kb_accuracy [--verbose]
+    .venv/bin/python -m benchmarks.kb_accuracy [--verbose] [--holdout]
+
+``--holdout``: the second set (``kb_questions_holdout.tsv``), written after the tuning and
+never tuned on.
 
 Each question goes through what the chat does with a sentence no conversation claims: the
 services' router, then the folded sentence, then the ranking over the knowledge base and the
@@ -16,6 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 QUESTIONS = Path(__file__).resolve().parent / "kb_questions.tsv"
+HOLDOUT = Path(__file__).resolve().parent / "kb_questions_holdout.tsv"
 
 
 def load_questions(path: Path = QUESTIONS) -> list[tuple[str, str, str]]:
@@ -40,7 +44,7 @@ def understanding():
 def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv
     engine = understanding()
-    rows = load_questions()
+    rows = load_questions(HOLDOUT if "--holdout" in argv else QUESTIONS)
     right = 0
     clarified = 0
     by_style: dict[str, Counter[str]] = defaultdict(Counter)

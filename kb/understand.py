@@ -249,7 +249,7 @@ class Understanding:
         if understood.how in ("word", "phrase", "menu") or understood.intent.slot == "question":
             return None
         if understood.argument and (understood.how != "command"
-                                    or not QUESTION.search(understood.argument)):
+                                    or not QUESTION.search(self.fold(understood.argument))):
             return None  # a pattern's argument, or a command's real one: the service's
         hits, coverage = self._ranked(folded)
         result = self._decide(hits, coverage, folded)

@@ -79,7 +79,6 @@ EVENTS: dict[str, Handler] = {
 }
 FALLBACKS: dict[str, Handler] = {
     "image": received_media,
-    "voice": received_media,
     "video": received_media,
     "shortvideo": received_media,
     "link": received_media,

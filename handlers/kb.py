@@ -26,6 +26,7 @@ from core.intents import Understood
 from core.logs import hash_openid
 from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.replies import Reply
+from handlers.basics import received_media
 from handlers.context import Ctx, Handler
 from kb.content import shipped
 from kb.manifest import HANDOFF, HANDOFF_CLOSE
@@ -89,6 +90,14 @@ def answer_text(msg: BaseMessage, ctx: Ctx) -> Reply:
     _offer(ctx, text, result)
     return ctx.text("kb/nothing.j2", text=text[:30], titles=[hit.title for hit in result.hits],
                     hours=_hours(ctx))
+
+
+def answer_voice(msg: BaseMessage, ctx: Ctx) -> Reply:
+    """A voice message WeChat recognised is a question like any other; without words, the
+    polite answer for media."""
+    if as_text(ctx.input):
+        return answer_text(msg, ctx)
+    return received_media(msg, ctx)
 
 
 def _offer(ctx: Ctx, text: str, result: Result) -> None:
@@ -247,6 +256,6 @@ def _as_message(ctx: Ctx) -> tuple[str, str | None]:
 
 
 HANDLERS: dict[str, Handler] = {HANDOFF.name: open_handoff, HANDOFF_CLOSE.name: close_handoff}
-FALLBACKS: dict[str, Handler] = {"text": answer_text}
+FALLBACKS: dict[str, Handler] = {"text": answer_text, "voice": answer_voice}
 HOLDS = (handoff_hold, choice_hold)
 REFINE = refine

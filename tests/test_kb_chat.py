@@ -34,6 +34,12 @@ def test_questions_are_answered_with_their_source(wechat, typed, expected):
     assert "暂时没能理解" not in reply
 
 
+def test_a_recognised_voice_message_is_answered_too(wechat):
+    xml = wechat.sim.xml("o-kb-voice", "voice", MediaId="v1", Format="amr",
+                         Recognition="理赔要多久。")
+    assert "30个工作日内" in wechat.send(xml)["Content"]
+
+
 def test_an_answer_about_a_service_ends_with_the_way_in(wechat):
     reply = wechat.say("o-kb-way", "理赔要多久")
     assert reply.splitlines()[-1] == "👉 办理可损通知与理赔：发送「理赔」"

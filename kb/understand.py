@@ -215,8 +215,9 @@ class Understanding:
         self.tokens = tokens_for(dictionary)
         docs: list[tuple[str, str, Counter[str]]] = []
         for entry in kb.entries:
+            # The topic is the canonical question: it counts twice.
             docs.append((entry.id, entry.topic, self._features(
-                [entry.topic, *entry.questions, *entry.keywords])))
+                [entry.topic, entry.topic, *entry.questions, *entry.keywords])))
         for intent in intents:
             docs.append((INTENT_PREFIX + intent.name, intent.title or intent.name,
                          self._features(_intent_text(intent))))

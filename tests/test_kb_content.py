@@ -65,3 +65,11 @@ def test_xinbao_kb_check_passes_and_fails_loudly(cli, copy):
 def test_settings_are_checked(section, problem):
     assert any(problem in line for line in check_settings(section))
     assert list(check_settings({"service_hours": "工作日 9–17", "handoff_history": 5})) == []
+
+
+def test_xinbao_kb_ask_shows_how_a_sentence_is_read(cli):
+    typo = cli("kb", "ask", "理陪要多久")
+    assert typo.exit_code == 0 and typo.output.startswith("answer: xby.claim_time"), typo.output
+    assert "(folded: 理赔要多久)" in typo.output
+    branch = cli("kb", "ask", "我在温州找哪个网点")
+    assert branch.output.startswith("intent: branches.find"), branch.output

@@ -32,6 +32,7 @@ FEATURES: tuple[str, ...] = (
     "support.manifest",
     "academy.manifest",
     "loans.manifest",
+    "kb.manifest",
     "menus.manifest",
 )
 

@@ -32,6 +32,8 @@ FEATURES: tuple[str, ...] = (
     "qr.manifest",
     "support.manifest",
     "academy.manifest",
+    "loans.manifest",
+    "kb.manifest",
     "menus.manifest",
 )
 

@@ -169,6 +169,32 @@ def renewal_id() -> int:
 
 POLICY_READERS = frozenset({"operator", "claims_reviewer", "admin"})
 POLICY_WORLD = {"prepare": add_policy_world_for_access}
+
+
+def add_referral_for_access(services, world) -> dict[str, Any]:
+    """The policy world and a referral of the first follower's enterprise (api.loans)."""
+    from sqlalchemy import select
+
+    from loans.models import Referral
+    from policies.models import Enterprise
+    from tests.policy_data import follower_id, uscc
+
+    places = add_policy_world_for_access(services, world)
+    db = services.db.session
+    enterprise = db.scalar(select(Enterprise).where(Enterprise.uscc == uscc(77)))
+    number = renewal_id()
+    referral = Referral(
+        tracking_code=f"XBD-ACCESS-{number}", follower_id=follower_id(db, "o-access-owner"),
+        openid="o-access-owner", channel="test", enterprise_id=enterprise.id,
+        enterprise_name=enterprise.name, policy_number="SME000077", bank_code="ccb",
+        bank_name="中国建设银行", shared=["企业名称"], consented_at=services.clock(),
+        estimate=[], status="referred")
+    db.add(referral)
+    db.commit()
+    return {**places, "referral_id": referral.id}
+
+
+LOAN_WORLD = {"prepare": add_referral_for_access}
 FOLLOWERS = frozenset({"follower", "other_follower"})
 CLAIM_WORLD = {"prepare": add_claim_world_for_access}
 
@@ -255,6 +281,11 @@ ENDPOINTS: list[Endpoint] = [
     E("GET", "/api/v1/claims/{claim_id}", POLICY_READERS | {"follower"}, **CLAIM_WORLD),
     E("POST", "/api/v1/claims/{claim_id}/status", frozenset({"claims_reviewer", "admin"}),
       body={"status": "filed", "note": "已受理"}, **CLAIM_WORLD),
+    E("GET", "/api/v1/loans", FOLLOWERS),
+    E("GET", "/api/v1/referrals", POLICY_READERS | {"follower"}, **POLICY_WORLD),
+    E("POST", "/api/v1/referrals", frozenset({"follower"}), body={"bank": "ccb", "consent": True},
+      **POLICY_WORLD),
+    E("GET", "/api/v1/referrals/{referral_id}", POLICY_READERS | {"follower"}, **LOAN_WORLD),
     E("GET", "/api/v1/academy/progress", FOLLOWERS),
     E("PUT", "/api/v1/academy/progress/{lesson_id}", FOLLOWERS, body={"completed": True},
       **LESSON),

@@ -18,6 +18,8 @@ class Cause:
     name: str
     kind: str  # commercial | political
     documents: tuple[str, ...]
+    # The 信保说案 case (academy_content/cases/) that tells a loss of this kind, if one does.
+    case: str | None = None
 
 
 DOCUMENTS: dict[str, str] = {
@@ -34,14 +36,18 @@ _ALL = ("contract", "invoice", "transport", "customs", "correspondence", "non_pa
 _REFUSED = ("contract", "invoice", "transport", "customs", "correspondence")
 
 CAUSES: tuple[Cause, ...] = (
-    Cause("buyer_insolvent", "买方破产或无力偿付债务", "commercial", _ALL),
-    Cause("buyer_default", "买方拖欠货款", "commercial", _ALL),
-    Cause("buyer_refused", "买方拒绝接受货物", "commercial", _REFUSED),
+    Cause("buyer_insolvent", "买方破产或无力偿付债务", "commercial", _ALL,
+          "case-buyer-bankruptcy"),
+    Cause("buyer_default", "买方拖欠货款", "commercial", _ALL, "case-oa-default"),
+    Cause("buyer_refused", "买方拒绝接受货物", "commercial", _REFUSED,
+          "case-buyer-refuses-goods"),
     Cause("bank_insolvent", "开证行破产、停业或被接管", "commercial", _ALL),
-    Cause("bank_default", "开证行拖欠或拒绝承兑", "commercial", _ALL),
-    Cause("payment_banned", "买方国家禁止付款", "political", _ALL),
+    Cause("bank_default", "开证行拖欠或拒绝承兑", "commercial", _ALL,
+          "case-bank-refuses-acceptance"),
+    Cause("payment_banned", "买方国家禁止付款", "political", _ALL, "case-payment-moratorium"),
     Cause("import_banned", "买方国家禁止货物进口", "political", _REFUSED),
-    Cause("moratorium", "买方国家颁布延期付款令", "political", _ALL),
+    Cause("moratorium", "买方国家颁布延期付款令", "political", _ALL,
+          "case-payment-moratorium"),
     Cause("war", "战争、暴乱", "political", _ALL),
     Cause("other_political", "其他政治事件", "political", _ALL),
 )

@@ -31,9 +31,17 @@ from typing import Any
 
 from wechatpy.messages import BaseMessage
 
+from academy.usecases import library_of
 from api.claim_facts import facts_for, open_shipments, own_shipment
 from claims import usecases
-from claims.causes import BY_CODE, CAUSES, DOCUMENTS, cause_by_answer, document_by_answer
+from claims.causes import (
+    BY_CODE,
+    CAUSES,
+    DOCUMENTS,
+    Cause,
+    cause_by_answer,
+    document_by_answer,
+)
 from claims.causes import KIND_NAMES as RISK_NAMES
 from claims.models import Claim
 from claims.usecases import KIND_NAMES, STATUS_NAMES, ClaimInput, ClaimRefused, Kind, Status, Who
@@ -206,8 +214,17 @@ def _file(ctx: Ctx, draft: ClaimDraft) -> Transition:
                       kind_name=KIND_NAMES[Kind(draft.kind)],
                       status=STATUS_NAMES[Status(filed.claim.status)],
                       warnings=[ctx.render("claims/problem.j2", code=code, **data)
-                                for code, data in filed.warnings])
+                                for code, data in filed.warnings],
+                      case=_case_for(ctx, BY_CODE[draft.cause]))
     return Goto(ClaimState.DOCUMENTS, done)
+
+
+def _case_for(ctx: Ctx, cause: Cause) -> dict[str, str] | None:
+    """The 信保说案 case that tells a loss like this one: its title and page."""
+    case = library_of(ctx.uow).lesson(cause.case) if cause.case else None
+    if case is None:
+        return None
+    return {"title": case.title, "url": ctx.page_url(f"/h5/academy/lessons/{case.id}")}
 
 
 def _accept_confirm(answer: str, ctx: Ctx, draft: ClaimDraft) -> Transition:

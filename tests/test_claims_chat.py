@@ -36,6 +36,7 @@ def test_the_claim_walk_with_a_photo_fetched_and_stored(wechat, db, services):
         reply = wechat.say("o-claim", typed)
         assert expected in reply, f"after {typed!r}: {reply!r}"
     assert "还缺：\n1. 贸易合同（或订单）" in reply
+    assert "《赊账买方一拖再拖：先通知，再索赔》" in reply  # the case of a buyer who defaults
     claim = db.scalar(select(Claim))
     assert (claim.kind, claim.status, claim.cause, claim.loss_amount) == (
         "claim", "filed", "buyer_default", Decimal(30000))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from academy.content import library
 from claims import usecases
+from claims.causes import CAUSES
 from claims.usecases import ClaimInput, Filters, Kind, Status, Who
 from core.uow import Actor, UnitOfWork
 from tests.claim_data import declared
@@ -52,3 +54,11 @@ def test_listing_filters_and_stats_count_deadlines_at_risk(services, db):
     assert [row.id for row in rows] == [far.id] and far.quality_dispute
     assert usecases.listing(db, Filters(), 1, 1)[1] == 3 and len(usecases.listing(
         db, Filters(), 1, 1)[0]) == 1
+
+
+def test_every_cause_names_a_case_the_academy_has():
+    shipped = library()
+    for cause in CAUSES:
+        if cause.case is not None:
+            case = shipped.lesson(cause.case)
+            assert case is not None and case.section == "cases", cause.code

@@ -142,6 +142,8 @@ def run_buyer_import(job_id: int) -> None:
             _progress(job_id, run.offset, run.accepted, run.rejected)
 
     try:
+        # parallel=False: the CLI parses big files in a second process; a worker shared with
+        # the service's other jobs keeps to one (measured: no faster on a busy 2-core host).
         report = import_buyers(session, path, source=source, progress=progress,
                                on_reject=lambda line, why: writer.writerow([line, why]),
                                parallel=False)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from console.manifest import JOBS_READ, STATS_READ
@@ -28,8 +29,18 @@ MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
 @bp.before_request
 def _protect_forms() -> None:
+    if request.endpoint == "console.upload":  # before the form is read (by the CSRF check)
+        # The app's limit is the webhook's few kilobytes; a buyer file is megabytes.
+        request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    return render_template("pages/staff/message.html", reason="refused",
+                           detail=f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，"
+                                  "请用命令行 xinbao buyers import 导入"), 413
 
 
 def _principal() -> Principal:

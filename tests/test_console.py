@@ -286,6 +286,17 @@ def test_a_buyer_upload_runs_as_a_job_with_progress_and_rejects(services, live_s
     assert list(audit).count("console.buyers") == 2
 
 
+def test_an_upload_over_the_limit_is_refused_with_a_page(services, live_server, monkeypatch):
+    from web.console import views
+
+    monkeypatch.setattr(views, "MAX_UPLOAD_BYTES", 100 * 1024)
+    make_staff(services, "upload.big", ["operator"])
+    browser, _ = sign_in(live_server, "upload.big")
+    rows = [[f"L{n}", f"Large Upload Buyer {n} GmbH", "DE"] for n in range(4000)]
+    refused = _upload(browser, live_server, "large.csv", _csv(rows))
+    assert refused.status_code == 413 and "请用命令行" in refused.text
+
+
 @pytest.mark.parametrize(("role", "path"), [
     ("academy_editor", "/staff/stats"),
     ("academy_editor", "/staff/stats/export.xlsx"),

@@ -97,3 +97,30 @@ def test_the_stats_page_reads_without_javascript(services, live_server):
         bars = page.locator("section[data-figure='followers.scenes'] svg.chart rect")
         assert bars.count() >= 2
         shoot(page, "console-stats-no-javascript")
+
+
+def test_every_console_page_as_an_admin(services, live_server):
+    """The audit log, the renewal list, an audit entry's detail page (the default detail),
+    uploads and jobs: screenshot, no CSP violation, nothing serious for axe-core."""
+    _some_data(services)
+    make_staff(services, "view.admin", ["admin"])
+    with chromium_context(viewport={"width": 1280, "height": 900}) as context:
+        context.add_init_script(VIOLATIONS)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{live_server}/staff/login")
+        page.fill("input[name=username]", "view.admin")
+        page.fill("input[name=password]", TEST_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/staff/")
+        check(page, "home")
+        for title, name in (("审计日志", "audit"), ("续转申请", "renewals"),
+                            ("上传买方", "uploads"), ("后台任务", "jobs")):
+            page.click(f"nav >> text={title}")
+            page.wait_for_selector("h1")
+            check(page, name)
+        page.goto(f"{live_server}/staff/audit")
+        page.click("table tbody a")
+        page.wait_for_selector("dl.detail")
+        assert "staff.sign_in" in page.inner_text("dl.detail")
+        check(page, "audit-entry")

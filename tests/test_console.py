@@ -67,9 +67,13 @@ def test_the_inbox_lists_shows_answers_and_closes_a_ticket(services, live_server
                             data={"csrf_token": token, "body": "费率按买方国家和账期确定。"})
     assert answered.status_code == 200 and "回复已保存" in answered.text
     assert "费率按买方国家和账期确定。" in answered.text and "已回复" in answered.text
+    again = browser.post(f"{live_server}/staff/inbox/{ticket_id}/reply", timeout=5,
+                         data={"csrf_token": token, "body": "费率按买方国家和账期确定。"})
+    assert again.status_code == 200  # a resubmitted form: stored and sent once
     wechat.wait_for_jobs()
     sent = [m["text"]["content"] for m in emulator.sent_to("o-inbox") if m["msgtype"] == "text"]
-    assert "费率按买方国家和账期确定。" in sent
+    assert sent.count("费率按买方国家和账期确定。") == 1
+    assert again.text.count("费率按买方国家和账期确定。") == 1
 
     closed = browser.post(f"{live_server}/staff/inbox/{ticket_id}/close", timeout=5,
                           data={"csrf_token": token})

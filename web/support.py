@@ -8,6 +8,7 @@ transaction, then delivered after the commit as a customer-service message while
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from identity import audit
 from support.manifest import SUPPORT_READ, SUPPORT_REPLY
 from support.models import Ticket
 from support.stats import KIND_NAMES, STATUS_NAMES
-from support.usecases import TicketError, close, messages_of, staff_replies
+from support.usecases import MAX_BODY, TicketError, close, messages_of, staff_replies
 from web import csrf
 from web.console.lists import Choice, Col, ListPage
 from web.staff import current_staff, staff_page
@@ -92,14 +93,33 @@ def reply(ticket_id: int) -> Any:
     ticket = _ticket(uow, ticket_id)
     principal = current_staff()
     assert principal is not None
+    body = request.form.get("body", "")
+    if _just_sent(uow, ticket, int(principal.staff_id or 0), body):
+        # A double click or a resubmitted form: the follower gets the answer once.
+        return redirect(url_for("support_staff.inbox_detail", row_id=ticket_id, sent=1))
     try:
-        staff_replies(uow, ticket, int(principal.staff_id or 0), request.form.get("body", ""))
+        staff_replies(uow, ticket, int(principal.staff_id or 0), body)
     except TicketError as error:
         uow.session.rollback()
         problem = "该咨询已结束，不能再回复" if error.code == "closed" else "回复内容不能为空"
         return ticket_page(ticket_id, problem, 409 if error.code == "closed" else 400)
     _commit(uow)
     return redirect(url_for("support_staff.inbox_detail", row_id=ticket_id, sent=1))
+
+
+RESUBMIT_SECONDS = 120
+
+
+def _just_sent(uow: UnitOfWork, ticket: Ticket, staff_id: int, body: str) -> bool:
+    """The same words from the same member as the ticket's last message, moments ago."""
+    messages = messages_of(uow, ticket)
+    if not messages or not body.strip():
+        return False
+    last = messages[-1]
+    sent_at = last.created_at if last.created_at.tzinfo else last.created_at.replace(tzinfo=UTC)
+    return (last.author == "staff" and last.staff_id == staff_id
+            and last.body == body.strip()[:MAX_BODY]
+            and (uow.now - sent_at).total_seconds() < RESUBMIT_SECONDS)
 
 
 @bp.post("/<id:ticket_id>/close")

@@ -161,6 +161,9 @@ class Step(Generic[C, D]):
     accept: Callable[[Input, C, D], Transition]
     takes: frozenset[InputKind] = TEXT_ONLY
     label: str = ""
+    # Words that are an answer to this step even where another service's intent claims them
+    # ("D/A" at the payment-method step, not the academy's 支付方式 reference): no question asked.
+    answers: Callable[[str], bool] | None = None
 
 
 def reading_text(accept: Callable[[str, C, D], Transition]) -> Callable[[Input, C, D], Transition]:

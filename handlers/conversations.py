@@ -158,6 +158,8 @@ class Conversations:
         if not could_be_answer:
             self._leave(ctx, active)
             return None
+        if step.answers is not None and step.answers(text.strip()):
+            return self._answer(ctx, active, ctx.input)
         active.cursor.pending = {"text": text.strip(), "intent": understood.intent.name,
                                  "how": understood.how, "argument": understood.argument}
         self._put(ctx, active)

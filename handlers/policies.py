@@ -95,9 +95,10 @@ CONFIRM = ("确认", "确定", "1", "好", "好的", "提交", "yes", "ok", "对
 
 
 def _step(prompt: Callable[[Any], Callable[[Ctx, Any], str]], state: StrEnum, label: str,
-          accept: Callable[[str, Ctx, Any], Transition]) -> Step[Ctx, Any]:
+          accept: Callable[[str, Ctx, Any], Transition],
+          answers: Callable[[str], bool] | None = None) -> Step[Ctx, Any]:
     """A step of these forms: the prompt of its state, a reading of the words."""
-    return Step(prompt(state), reading_text(accept), label=label)
+    return Step(prompt(state), reading_text(accept), label=label, answers=answers)
 
 
 def _words(answer: str) -> str:
@@ -820,7 +821,8 @@ SHIPMENT_FLOW: Flow[Ctx, ShipmentDraft] = Flow(
         ShipmentState.AMOUNT: _sstep(ShipmentState.AMOUNT, "金额", _accept_amount),
         ShipmentState.SHIP_DATE: _sstep(ShipmentState.SHIP_DATE, "出运日期",
                                         _accept_ship_date),
-        ShipmentState.METHOD: _sstep(ShipmentState.METHOD, "支付方式", _accept_method),
+        ShipmentState.METHOD: _sstep(ShipmentState.METHOD, "支付方式", _accept_method,
+                                     lambda words: shipments.parse_method(words) is not None),
         ShipmentState.DAYS: _sstep(ShipmentState.DAYS, "信用期限", _accept_days),
         ShipmentState.CONFIRM: _sstep(ShipmentState.CONFIRM, "确认", _accept_ship_confirm),
     },

@@ -59,11 +59,10 @@ def run_export(job_id: int) -> None:
         return
     job.status, job.started_at = "running", services.clock()
     session.commit()
-    page = LISTS[job.params["list"]]
-    chosen = page.read_filter(job.params["args"])
-    statement = page.statement(chosen)
     try:
-        content = page.workbook(page.stream(statement), chosen, job.total)
+        page = LISTS[job.params["list"]]  # the web module declared it at import
+        chosen = page.read_filter(job.params["args"])
+        content = page.workbook(page.stream(page.statement(chosen)), chosen, job.total)
     except Exception as error:  # the operator sees why; rq logs the trace
         session.rollback()
         _fail(job_id, f"{type(error).__name__}: {error}")

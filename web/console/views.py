@@ -167,9 +167,11 @@ def job_download(job_id: int) -> Response:
 @bp.get("/uploads")
 @staff_page(BUYERS_MANAGE)
 def uploads(problem: str = "", status: int = 200) -> tuple[str, int]:
-    mine = current().db.session.scalars(
-        select(ConsoleJob).where(ConsoleJob.kind == "buyers")
-        .order_by(ConsoleJob.id.desc()).limit(20))
+    query = select(ConsoleJob).where(ConsoleJob.kind == "buyers")
+    principal = _principal()
+    if "admin" not in principal.roles:  # as /staff/jobs: one's own (an admin sees all)
+        query = query.where(ConsoleJob.staff_id == principal.staff_id)
+    mine = current().db.session.scalars(query.order_by(ConsoleJob.id.desc()).limit(20))
     return render_template("pages/console/uploads.html", problem=problem, uploads=mine,
                            suffixes=UPLOAD_SUFFIXES), status
 

@@ -44,6 +44,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "SMS_PROVIDER": ("policies", "sms", "provider"),
     "SMS_GATEWAY_URL": ("policies", "sms", "url"),
     "SMS_GATEWAY_TOKEN": ("policies", "sms", "token"),
+    # The key 建设银行 signs its 信保贷 status callbacks with ([loans.banks.ccb] secret).
+    "LOANS_CCB_SECRET": ("loans", "banks", "ccb", "secret"),
 }
 
 # Yes/no settings: environment variable -> (path in the configuration, default).

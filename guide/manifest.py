@@ -1,18 +1,10 @@
-"""Services still answered from the guide (see ``guide/__init__.py``)."""
+"""Services still answered from the guide (see ``guide/__init__.py``): none at the moment."""
 
 from core.features import Feature
-from core.intents import Intent
 
 FEATURE = Feature(
     name="guide",
     title="服务指南",
-    intents=(
-        Intent("guide.claims", title="可损通知与理赔", menu_keys=("CLAIMS",),
-               words=("理赔", "索赔", "出险", "可损", "可损通知", "报损"),
-               examples={"我要理赔": None, "理赔进度": None, "查询理赔进度": None}),
-        Intent("guide.loans", title="信保贷与保单融资", menu_keys=("LOANS",),
-               words=("贷款", "融资", "信保贷", "保单融资"),
-               examples={"我想要贷款": None, "信保贷怎么申请": None}),
-    ),
+    intents=(),
     chat=("handlers.guide",),
 )

@@ -2,9 +2,11 @@
 
 Each service's manifest (``core.features``) names its chat modules; a chat module exposes
 ``HANDLERS`` (intent name -> handler) and optionally ``EVENTS`` (WeChat event -> handler),
-``FALLBACKS`` (message type -> handler), ``DEFAULT`` and ``FLOWS``. The order in which a
-message finds its handler is fixed in ``handlers.dispatch`` and does not depend on the order of
-the services or of their modules.
+``FALLBACKS`` (message type -> handler), ``DEFAULT``, ``FLOWS``, ``HOLDS`` (functions that may
+take a message before any conversation or intent: an open hand-off to a person, a numbered
+question) and ``REFINE`` (one per app: a second reading of what the router understood). The
+order in which a message finds its handler is fixed in ``handlers.dispatch`` and does not
+depend on the order of the services or of their modules.
 
 At start the router checks every declared word and example (``IntentRouter.check``) and every
 intent must have exactly one handler: an ambiguous or incomplete declaration stops the app.
@@ -23,7 +25,7 @@ from core.locks import FollowerLocks
 from core.services import Services
 from handlers.context import Handler
 from handlers.conversations import Conversations
-from handlers.dispatch import Dispatcher
+from handlers.dispatch import Dispatcher, Hold, Refine
 from menus.definition import KNOWN_KEYS
 
 
@@ -36,6 +38,8 @@ class ChatTable:
         self.fallbacks: dict[str, Handler] = {}
         self.flows: dict[str, Flow] = {}
         self.default: Handler | None = None
+        self.holds: list[Hold] = []
+        self.refine: Refine | None = None
 
     def add(self, module: Any) -> None:
         name = module.__name__
@@ -44,6 +48,11 @@ class ChatTable:
         _merge(self.fallbacks, getattr(module, "FALLBACKS", {}), f"{name}: fallback")
         _merge(self.flows, {flow.name: flow for flow in getattr(module, "FLOWS", [])},
                f"{name}: conversation")
+        self.holds += list(getattr(module, "HOLDS", ()))
+        if getattr(module, "REFINE", None) is not None:
+            if self.refine is not None:
+                raise ValueError(f"{name}: a second REFINE")
+            self.refine = module.REFINE
         if getattr(module, "DEFAULT", None) is not None:
             if self.default is not None:
                 raise ValueError(f"{name}: a second DEFAULT handler")
@@ -84,4 +93,5 @@ def build_dispatcher(features: tuple[Feature, ...], services: Services) -> Dispa
     conversations = Conversations(table.flows, router, services.redis.text,
                                   timedelta(seconds=timeout))
     return Dispatcher(router, table.handlers, table.events, table.fallbacks, table.default,
-                      conversations, FollowerLocks(services.redis.text))
+                      conversations, FollowerLocks(services.redis.text), holds=table.holds,
+                      refine=table.refine)

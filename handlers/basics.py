@@ -1,5 +1,6 @@
 """Following and unfollowing, help, the words that work in every conversation, and the polite
-answers for everything no service claims."""
+answers for everything no service claims (text no service claims goes to the knowledge base:
+``handlers.kb``)."""
 
 from __future__ import annotations
 
@@ -47,10 +48,6 @@ def silent(msg: BaseMessage, ctx: Ctx) -> Reply:
     return NoReply()
 
 
-def unknown_text(msg: BaseMessage, ctx: Ctx) -> Reply:
-    return ctx.text("fallback_text.j2", text=(msg.content or "").strip()[:20])
-
-
 def received_media(msg: BaseMessage, ctx: Ctx) -> Reply:
     return ctx.text("fallback_media.j2", kind=msg.type)
 
@@ -81,9 +78,7 @@ EVENTS: dict[str, Handler] = {
     "masssendjobfinish": silent,
 }
 FALLBACKS: dict[str, Handler] = {
-    "text": unknown_text,
     "image": received_media,
-    "voice": received_media,
     "video": received_media,
     "shortvideo": received_media,
     "link": received_media,

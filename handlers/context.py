@@ -46,6 +46,9 @@ class Ctx:
     understood: Understood | None = None
     # Lines said before the reply, e.g. that a form was kept as a draft.
     notices: list[str] = field(default_factory=list)
+    # Answers as the intent's handler would (set by the dispatcher): what a knowledge-base
+    # ranking or a numbered choice found is served by the service that owns it.
+    route: Callable[[Understood], Reply] | None = field(default=None, repr=False)
     _uow: UnitOfWork | None = field(default=None, repr=False)
     _follower: Follower | None = field(default=None, repr=False)
 

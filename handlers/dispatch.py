@@ -3,12 +3,15 @@
 The order, fixed and the same for every service:
 
 1. an event that is not a menu tap (subscribe, scan, unsubscribe, a location report) by its type;
-2. the conversation the follower is in (``handlers.conversations``: its question, its control
+2. what holds the follower's next message (``HOLDS``): an open hand-off to a person, a
+   numbered question waiting for its number;
+3. the conversation the follower is in (``handlers.conversations``: its question, its control
    words, a menu tap or another service's words, the step's answer);
-3. what the message asks for: a menu key, or the intents the services declared (words, commands
-   with an argument, patterns — ``core.intents``);
-4. a conversation Redis lost (its draft row), for a message nothing else claims;
-5. the fallback for the message type.
+4. what the message asks for: a menu key, or the intents the services declared (words, commands
+   with an argument, patterns — ``core.intents``), read a second time by ``REFINE`` (a command
+   whose "argument" is a question: "账期多长" asks about 账期);
+5. a conversation Redis lost (its draft row), for a message nothing else claims;
+6. the fallback for the message type (for text: the knowledge base, ``handlers.kb``).
 
 This is the single error boundary of the chat: a handler that raises is logged (openid hashed)
 and the follower gets a polite apology, never silence. The transaction is committed once, after
@@ -18,6 +21,7 @@ the handler; jobs and later messages the handler asked for are handed over only 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from redis.exceptions import LockError
@@ -29,7 +33,7 @@ from core.conversation import MenuTap, as_text
 from core.db import UNAVAILABLE as DATABASE_UNAVAILABLE
 from core.db import is_disconnect
 from core.inbox import PendingInbox
-from core.intents import IntentRouter
+from core.intents import IntentRouter, Understood
 from core.locks import FollowerLocks
 from core.logs import hash_openid
 from core.models import InboundMessage, utcnow
@@ -46,11 +50,15 @@ log = logging.getLogger(__name__)
 # Events after which WeChat allows 3 customer-service messages within a minute.
 INTERACTION_EVENTS = frozenset({"click", "subscribe", "subscribe_scan", "scan"})
 
+Hold = Callable[[Ctx], "Reply | None"]
+Refine = Callable[[str, "Understood | None", Ctx], "Understood | None"]
+
 
 class Dispatcher:
     def __init__(self, router: IntentRouter, handlers: dict[str, Handler],
                  events: dict[str, Handler], fallbacks: dict[str, Handler], default: Handler,
-                 conversations: Conversations, locks: FollowerLocks) -> None:
+                 conversations: Conversations, locks: FollowerLocks,
+                 holds: Sequence[Hold] = (), refine: Refine | None = None) -> None:
         self.router = router
         self.handlers = handlers
         self.events = events
@@ -58,6 +66,8 @@ class Dispatcher:
         self.default = default
         self.conversations = conversations
         self.locks = locks
+        self.holds = tuple(holds)
+        self.refine = refine
 
     def dispatch(self, msg: BaseMessage, fields: dict[str, Any], dedupe_key: str,
                  services: Services, claimed: bool = False, replay: bool = False) -> Answer:
@@ -86,6 +96,7 @@ class Dispatcher:
                 ctx = Ctx(msg=msg, input=input_of(msg), openid=openid, db=session,
                           services=services, now=services.clock(),
                           conversations=self.conversations)
+                ctx.route = lambda understood, ctx=ctx: self.route(ctx, understood)
                 reply = self.answer(ctx)
                 session.commit()
         except LockError:
@@ -106,8 +117,14 @@ class Dispatcher:
             ctx.understood = self.router.for_menu(given.key)
         elif (words := as_text(given)) is not None:
             ctx.understood = self.router.understand(words)
+            if self.refine is not None:
+                ctx.understood = self.refine(words, ctx.understood, ctx)
         if ctx.msg.type == "event" and not isinstance(given, MenuTap):
             return self.events.get(ctx.msg.event, self.default)(ctx.msg, ctx)
+        for hold in self.holds:
+            held = hold(ctx)
+            if held is not None:
+                return held
         active = self.conversations.find(ctx)
         if active is None and ctx.understood is None and not isinstance(given, MenuTap):
             active = self.conversations.find(ctx, recover=True)
@@ -118,6 +135,11 @@ class Dispatcher:
         if ctx.understood is not None:
             return self.handlers[ctx.understood.intent.name](ctx.msg, ctx)
         return self.fallbacks.get(ctx.msg.type, self.default)(ctx.msg, ctx)
+
+    def route(self, ctx: Ctx, understood: Understood) -> Reply:
+        """Answer as the intent's own handler (for what was found other than by the router)."""
+        ctx.understood = understood
+        return self.handlers[understood.intent.name](ctx.msg, ctx)
 
     def _finish(self, reply: Reply, ctx: Ctx) -> Reply:
         """Prepend notices; a text too long for one reply continues as later messages."""

@@ -1,33 +1,12 @@
 """Services answered from the guide until their own packages land (``guide/``): what the seed
 document says about them and where to go (SOL 信保通, the Single Window, a branch office).
+None is left: 信保易, 理赔 and 信保贷 have their own chat modules.
 
 Words are in templates/replies/services/.
 """
 
 from __future__ import annotations
 
-from wechatpy.messages import BaseMessage
+from handlers.context import Handler
 
-from core.replies import Reply
-from handlers.branches import follower_branch
-from handlers.context import Ctx, Handler
-
-
-def _with_branch(template: str) -> Handler:
-    def handle(msg: BaseMessage, ctx: Ctx) -> Reply:
-        return ctx.text(template, **follower_branch(ctx))
-
-    return handle
-
-
-def _plain(template: str, **data: str) -> Handler:
-    def handle(msg: BaseMessage, ctx: Ctx) -> Reply:
-        return ctx.text(template, **data)
-
-    return handle
-
-
-HANDLERS: dict[str, Handler] = {
-    "guide.claims": _with_branch("services/claims.j2"),
-    "guide.loans": _plain("services/loans.j2"),
-}
+HANDLERS: dict[str, Handler] = {}

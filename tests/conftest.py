@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
-from rq import Queue
+from rq import Queue, Worker
 from rq.registry import StartedJobRegistry
+from rq.worker import WorkerStatus
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -240,12 +241,21 @@ class WeChat:
         deadline = time.monotonic() + timeout
         idle_checks = 0
         while time.monotonic() < deadline:
-            # Twice idle in a row: a job between dequeue and "started" is not missed.
-            idle_checks = idle_checks + 1 if queue.count == 0 and started.count == 0 else 0
+            # Twice idle in a row. A dequeued job waits in rq's intermediate list until the
+            # worker marks it started, and the worker is busy from then until it is done: on a
+            # loaded machine that gap outlasts one poll.
+            idle_checks = idle_checks + 1 if self._jobs_idle(queue, started) else 0
             if idle_checks >= 2:
                 return
             time.sleep(0.05)
         raise AssertionError("jobs did not finish in time")
+
+    @staticmethod
+    def _jobs_idle(queue: Queue, started: StartedJobRegistry) -> bool:
+        if queue.count or started.count or queue.connection.llen(queue.intermediate_queue_key):
+            return False
+        return all(worker.get_state() != WorkerStatus.BUSY
+                   for worker in Worker.all(queue=queue))
 
 
 @pytest.fixture

@@ -139,13 +139,66 @@ def add_policy_world_for_access(services, world) -> dict[str, Any]:
 _renewal_ids = iter(range(1, 10**6))
 
 
+def add_claim_world_for_access(services, world) -> dict[str, Any]:
+    """The policy world and a notice of possible loss on its shipment (api.claims)."""
+    from decimal import Decimal
+
+    from claims.models import Claim
+    from policies.models import Shipment
+
+    places = add_policy_world_for_access(services, world)
+    db = services.db.session
+    shipment = db.get(Shipment, places["shipment_id"])
+    claim = Claim(
+        number=f"LP-ACCESS-{renewal_id()}", kind="notice", status="notified",
+        enterprise_id=shipment.enterprise_id, enterprise_name="访问测试进出口有限公司",
+        policy_id=shipment.policy_id, policy_number="SME000077", shipment_id=shipment.id,
+        buyer_name=shipment.buyer_name, invoice_number=shipment.invoice_number,
+        invoice_amount=shipment.amount, currency="USD", due_date=shipment.due_date,
+        cause="buyer_default", loss_amount=Decimal(500), indemnity_percent=Decimal(90),
+        buyer_says="", quality_dispute=False, late=False, openid="o-access-owner",
+        channel="test")
+    db.add(claim)
+    db.commit()
+    return {**places, "claim_id": claim.id, "invoice": shipment.invoice_number}
+
+
 def renewal_id() -> int:
     return next(_renewal_ids)
 
 
 POLICY_READERS = frozenset({"operator", "claims_reviewer", "admin"})
 POLICY_WORLD = {"prepare": add_policy_world_for_access}
+
+
+def add_referral_for_access(services, world) -> dict[str, Any]:
+    """The policy world and a referral of the first follower's enterprise (api.loans)."""
+    from sqlalchemy import select
+
+    from loans.models import Referral
+    from policies.models import Enterprise
+    from tests.policy_data import follower_id, uscc
+
+    places = add_policy_world_for_access(services, world)
+    db = services.db.session
+    enterprise = db.scalar(select(Enterprise).where(Enterprise.uscc == uscc(77)))
+    number = renewal_id()
+    referral = Referral(
+        tracking_code=f"XBD-ACCESS-{number}", follower_id=follower_id(db, "o-access-owner"),
+        openid="o-access-owner", channel="test", enterprise_id=enterprise.id,
+        enterprise_name=enterprise.name, policy_number="SME000077", bank_code="ccb",
+        bank_name="中国建设银行", shared=["企业名称"], consented_at=services.clock(),
+        estimate=[], status="referred")
+    db.add(referral)
+    db.commit()
+    return {**places, "referral_id": referral.id}
+
+
+LOAN_WORLD = {"prepare": add_referral_for_access}
 FOLLOWERS = frozenset({"follower", "other_follower"})
+CLAIM_WORLD = {"prepare": add_claim_world_for_access}
+
+
 def add_alert_for_access(services) -> int:
     """A published alert, for the 风险预警 rows (api.academy)."""
     from academy.models import Alert
@@ -224,6 +277,18 @@ ENDPOINTS: list[Endpoint] = [
     E("GET", "/api/v1/shipments/export", frozenset({"follower"}), **POLICY_WORLD),
     E("POST", "/api/v1/shipments/{shipment_id}/collection", frozenset({"follower"}), body={},
       **POLICY_WORLD),
+    E("GET", "/api/v1/claims", POLICY_READERS | {"follower"}, **CLAIM_WORLD),
+    E("POST", "/api/v1/claims", frozenset({"follower"}), body={
+        "kind": "claim", "invoice_number": "{invoice}", "cause": "buyer_default",
+        "loss_amount": 800}, **CLAIM_WORLD),
+    E("GET", "/api/v1/claims/{claim_id}", POLICY_READERS | {"follower"}, **CLAIM_WORLD),
+    E("POST", "/api/v1/claims/{claim_id}/status", frozenset({"claims_reviewer", "admin"}),
+      body={"status": "filed", "note": "已受理"}, **CLAIM_WORLD),
+    E("GET", "/api/v1/loans", FOLLOWERS),
+    E("GET", "/api/v1/referrals", POLICY_READERS | {"follower"}, **POLICY_WORLD),
+    E("POST", "/api/v1/referrals", frozenset({"follower"}), body={"bank": "ccb", "consent": True},
+      **POLICY_WORLD),
+    E("GET", "/api/v1/referrals/{referral_id}", POLICY_READERS | {"follower"}, **LOAN_WORLD),
     E("GET", "/api/v1/academy/progress", FOLLOWERS),
     E("PUT", "/api/v1/academy/progress/{lesson_id}", FOLLOWERS, body={"completed": True},
       **LESSON),

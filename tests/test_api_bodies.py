@@ -6,12 +6,14 @@ media type is a 400, 413, 415 or 422 in the one error shape, never a 500 (``api.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 import requests
 
 from tests.conftest import make_app
+from tests.loan_data import sign
 from tests.test_api_access import ENDPOINTS
 from tests.test_api_errors import error_of, serve
 
@@ -92,6 +94,8 @@ def body_operations(services, live_server) -> list[tuple[str, str, dict[str, str
                 headers["Authorization"] = f"Bearer {tokens[caller]}"
             if row is not None and row.prepare is not None:  # a record of its own
                 here.update(row.prepare(services, {}))
+            if path == "/api/v1/referrals/callback":  # a bank: each body signed (send)
+                headers["X-Xinbao-Bank"] = "ccb"
             operations.append((method.upper(), live_server + path.format(**here), headers))
     assert len(operations) >= 5  # session, staff tokens, me, new staff, staff change
     return operations
@@ -101,6 +105,10 @@ def send(method: str, url: str, headers: dict[str, str], body: Any,
          content_type: str | None) -> requests.Response:
     if content_type:
         headers = {**headers, "Content-Type": content_type}
+    if "X-Xinbao-Bank" in headers:  # the banks' callback: signed, so the body is judged
+        stamp = str(int(time.time()))
+        headers = {**headers, "X-Xinbao-Timestamp": stamp,
+                   "X-Xinbao-Signature": sign(body, stamp)}
     return requests.request(method, url, data=body, headers=headers, timeout=30)
 
 

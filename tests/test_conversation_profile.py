@@ -26,7 +26,7 @@ WALK = [
     ("浙江省宁波市", "主要出口国家"),                     # accepted → MARKETS
     ("美国、火星国", "没有识别出这些国家：火星国"),         # wrong
     ("美国、德国 Vietnam，韩国", "企业资料已保存"),        # accepted → done
-    ("美国", "暂时没能理解"),                             # the conversation is over
+    ("美国", "答不上来"),                                 # the conversation is over
 ]
 
 
@@ -61,7 +61,7 @@ def test_cancel_keeps_a_draft_and_the_profile_is_written_only_when_complete(wech
     wechat.say(OPENID, "厦门鹭江外贸有限公司")
     cancelled = wechat.say(OPENID, "取消")
     assert "已退出「企业资料」" in cancelled and "继续填写" in cancelled
-    assert "暂时没能理解" in wechat.say(OPENID, "福建 厦门")  # no longer in the conversation
+    assert "答不上来" in wechat.say(OPENID, "福建 厦门")  # no longer in the conversation
     follower = db.scalar(select(Follower).where(Follower.openid == OPENID))
     assert follower is None or follower.company_name is None  # a draft is not the profile
 
@@ -95,7 +95,7 @@ def test_expiry_is_noticed_and_told_on_the_next_message(wechat, services, monkey
     monkeypatch.setattr(services, "clock", lambda: later)
     reply = wechat.say(OPENID, "山东 青岛")
     assert "超过 10 分钟没有回复" in reply      # told once …
-    assert "暂时没能理解" in reply              # … and the message is handled normally
+    assert "答不上来" in reply                  # … and the message is handled normally
     assert "超过" not in wechat.say(OPENID, "帮助")
 
 

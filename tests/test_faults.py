@@ -349,3 +349,23 @@ def test_a_replayed_signature_with_another_body_is_refused(broken: World):
     replayed = client.post("/wechat", query_string=original.params, data=forged.encode())
     assert replayed.status_code == 403
     assert broken.stored(openid="o-someone-else") == 0
+
+
+# --- 智能问答 and 人工客服 with Redis unreachable -------------------------------------------------
+
+def test_with_redis_down_questions_are_answered_and_a_hand_off_still_holds(broken: World):
+    from support.models import Ticket, TicketMessage
+
+    wechat = chat(broken)
+    broken.redis.kill()
+    assert "30个工作日内" in wechat.say("o-f-kb", "理赔要多久")
+    assert "已为您转人工客服" in wechat.say("o-f-kb", "人工客服")
+    # No flag in Redis: the open ticket is found in the database, the message goes to it.
+    assert "已转给工作人员" in wechat.say("o-f-kb", "买家在德国")
+    with broken.app.app_context():
+        session = broken.services.db.session
+        ticket = session.scalar(select(Ticket).where(Ticket.openid == "o-f-kb"))
+        bodies = session.scalars(select(TicketMessage.body)
+                                 .where(TicketMessage.ticket_id == ticket.id)
+                                 .order_by(TicketMessage.id)).all()
+        assert bodies == ["理赔要多久", "人工客服", "买家在德国"]

@@ -32,9 +32,9 @@ SENTENCES = [
     ("查询一下", "lights.look_up", None),
     ("我的查询", "lights.my_lookups", None),
     ("我的查询。", "lights.my_lookups", None),
-    ("理赔", "guide.claims", None),
-    ("我要理赔！", "guide.claims", None),
-    ("查询理赔进度", "guide.claims", None),  # the argument is another service's words
+    ("理赔", "claims.report", None),
+    ("我要理赔！", "claims.report", None),
+    ("查询理赔进度", "claims.progress", None),
     ("查询保单", "policies.mine", None),
     ("我的保单", "policies.mine", None),
     ("能投保吗", "policies.eligibility", None),
@@ -43,7 +43,11 @@ SENTENCES = [
     ("绑定企业", "policies.bind", None),
     ("解绑", "policies.unbind", None),
     ("关闭续转提醒", "policies.mute", "续转"),
-    ("我想要贷款", "guide.loans", None),
+    ("我想要贷款", "loans.info", None),
+    ("信保贷怎么申请", "loans.info", None),
+    ("保单融资是什么", "loans.info", None),
+    ("申请融资", "loans.apply", None),
+    ("我的融资", "loans.mine", None),
     ("网点 宁波", "branches.find", "网点 宁波"),
     ("完善资料", "followers.profile", None),
     ("取消", "conversation.cancel", None),
@@ -108,5 +112,5 @@ def test_the_app_refuses_to_start_on_an_ambiguous_declaration(base_config, monke
     import app as app_module
 
     monkeypatch.setattr(app_module, "features", features_module.features)
-    with pytest.raises(AmbiguousIntents, match="「理赔」 is declared by guide.claims and clash"):
+    with pytest.raises(AmbiguousIntents, match="「理赔」 is declared by claims.report and clash"):
         create_app(base_config)

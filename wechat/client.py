@@ -156,3 +156,13 @@ class OutboundClient:
     def upload_image(self, filename: str, content: bytes) -> str:
         result = self.api.media.upload("image", (filename, content, "image/png"))
         return result["media_id"]
+
+    def download_media(self, media_id: str) -> tuple[bytes, str]:
+        """A temporary media item a follower sent (a photo, a file): its bytes and content
+        type. WeChat keeps it 3 days; an unknown or expired id raises its error (40007)."""
+        response = self.api.media.download(media_id)
+        if isinstance(response, dict):  # a JSON answer without errcode: not a file
+            raise WeChatClientException(-1, "media/get answered JSON, not a file",
+                                        client=self.api)
+        content_type = response.headers.get("Content-Type", "application/octet-stream")
+        return response.content, content_type.split(";")[0].strip()

@@ -1,0 +1,47 @@
+"""Test data for 理赔: a bound enterprise with a declared shipment (示例-like placeholders)."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from policies.models import Shipment
+from policies.shipments import invoice_key
+from tests.policy_data import bind, make_enterprise
+
+
+def declared(db, openid: str, *, today: date | None = None, serial: int = 1,
+             name: str = "宁波测试进出口有限公司", invoice: str = "INV-1",
+             amount: Decimal = Decimal(50000), ship_days_ago: int = 100, credit_days: int = 60,
+             **policy_fields: Any):
+    """An enterprise, its policy (90 %), a limit for Hamburg Trading GmbH, a follower bound to
+    it, and one shipment declared ``ship_days_ago`` days ago on OA ``credit_days`` days."""
+    today = today or date.today()
+    enterprise, policy, limits = make_enterprise(db, name=name, serial=serial, today=today,
+                                                 **policy_fields)
+    bind(db, openid, enterprise, policy)
+    ship_date = today - timedelta(days=ship_days_ago)
+    shipment = Shipment(
+        enterprise_id=enterprise.id, policy_id=policy.id, credit_limit_id=limits[0].id,
+        buyer_name=limits[0].buyer_name, invoice_number=invoice, invoice_key=invoice_key(invoice),
+        amount=amount, currency="USD", ship_date=ship_date, payment_method="OA",
+        credit_days=credit_days, due_date=ship_date + timedelta(days=credit_days),
+        status="declared", channel="wechat")
+    db.add(shipment)
+    db.commit()
+    return enterprise, policy, shipment
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    """A tiny real PNG (a photo of a document, as far as the server can tell)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
+                                                              0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

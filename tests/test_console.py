@@ -203,7 +203,8 @@ def test_statistics_show_the_figures_counted_from_the_database(services, live_se
     everything = requests.get(f"{live_server}/api/v1/stats", headers=auth, timeout=10).json()
     keys = {item["key"] for item in everything["items"]}
     assert {"followers.daily", "followers.scenes", "messages.daily", "lookups.daily",
-            "lookups.countries", "queues.tickets", "queues.renewals", "renewals.due"} <= keys
+            "lookups.countries", "queues.tickets", "queues.renewals", "renewals.due",
+            "claims.status", "claims.deadlines", "loans.funnel", "kb.gap_rate"} <= keys
     scenes = next(i for i in everything["items"] if i["key"] == "followers.scenes")["rows"]
     web = next(row for row in scenes if row["scene"] == "web")
     assert (web["subscribe"], web["unsubscribe"]) == (3, 0)

@@ -49,6 +49,7 @@ FEATURE = Feature(
     api=("api.claims",),
     pages=("web.claims:bp", "web.claims:staff"),
     staff_nav=(NavEntry("理赔案件", "claims_staff.cases", CLAIMS_READ),),
+    stats=("claims.stats:claims",),
     access={CLAIMS_READ: ("operator", "claims_reviewer"), CLAIMS_MANAGE: ("claims_reviewer",)},
     settings="claims",
     validate_settings=check_settings,

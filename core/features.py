@@ -35,6 +35,7 @@ FEATURES: tuple[str, ...] = (
     "loans.manifest",
     "kb.manifest",
     "menus.manifest",
+    "console.manifest",
 )
 
 
@@ -68,6 +69,9 @@ class Feature:
     # service's periodic jobs on rq's scheduler; each job schedules its own next run.
     periodic: tuple[str, ...] = ()
     migrations: str | None = None  # its Alembic branch label
+    # "module:function"s of statistics: (session, core.stats.StatsQuery) -> [core.stats.Figure];
+    # the console draws them (/staff/stats), serves them as JSON and as Excel.
+    stats: tuple[str, ...] = ()
 
 
 def load(path: str) -> Any:

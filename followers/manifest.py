@@ -17,4 +17,5 @@ FEATURE = Feature(
     models=("followers.models",),
     api=("api.followers",),
     access={FOLLOWERS_READ: ("operator", "claims_reviewer")},
+    stats=("followers.stats:followers_daily",),
 )

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from core.stats import Column, Figure, StatsQuery, per_day
 from followers.models import Follower, FollowEvent
 
 
@@ -65,3 +66,44 @@ def scene_stats(session: Session, since: datetime | None = None) -> list[SceneSt
         for scene, new, returning, scans in counts
     ]
     return sorted(rows, key=lambda row: (-row.followers, -row.scans, row.scene or ""))
+
+
+# --- the console's figures (core.stats; this feature's manifest ``stats``) -------------------
+
+def followers_daily(session: Session, query: StatsQuery) -> list[Figure]:
+    """Subscribes and unsubscribes per Beijing day (an unsubscribe counts under the scene the
+    follower last came through), and the net; with ``query.scene``, that scene alone."""
+    where = [FollowEvent.created_at >= query.start_utc, FollowEvent.created_at < query.end_utc,
+             FollowEvent.kind.in_(("subscribe", "unsubscribe"))]
+    if query.scene:
+        where.append(FollowEvent.scene == query.scene)
+    events = session.execute(select(FollowEvent.created_at, FollowEvent.kind).where(*where))
+    rows = [(day, sub, unsub, sub - unsub)
+            for day, sub, unsub in per_day(query, events, ["subscribe", "unsubscribe"])]
+    by_scene = _scene_totals(session, query)
+    scope = f"场景「{query.scene}」" if query.scene else "全部场景"
+    return [
+        Figure("followers.daily", f"每日关注与取关（{scope}）",
+               (Column("day", "日期", "date"), Column("subscribe", "关注", "int"),
+                Column("unsubscribe", "取关", "int"), Column("net", "净增", "int")),
+               rows, chart="line", series=("subscribe", "unsubscribe", "net")),
+        Figure("followers.scenes", "各二维码场景的关注与取关",
+               (Column("scene", "场景"), Column("subscribe", "关注", "int"),
+                Column("unsubscribe", "取关", "int"), Column("net", "净增", "int")),
+               by_scene, chart="bar", series=("subscribe", "unsubscribe"),
+               note="无场景：经搜索或名片关注。"),
+    ]
+
+
+def _scene_totals(session: Session, query: StatsQuery) -> list[tuple[str, int, int, int]]:
+    where = [FollowEvent.created_at >= query.start_utc, FollowEvent.created_at < query.end_utc]
+    if query.scene:
+        where.append(FollowEvent.scene == query.scene)
+    found = session.execute(
+        select(FollowEvent.scene,
+               func.sum(case((FollowEvent.kind == "subscribe", 1), else_=0)),
+               func.sum(case((FollowEvent.kind == "unsubscribe", 1), else_=0)))
+        .where(*where).group_by(FollowEvent.scene)).all()
+    rows = [(scene or "（无场景）", int(sub or 0), int(unsub or 0), int(sub or 0) - int(unsub or 0))
+            for scene, sub, unsub in found if (sub or unsub)]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))

@@ -40,6 +40,7 @@ FEATURE = Feature(
     models=("kb.models",),
     pages=("web.kb:staff_bp",),
     staff_nav=(NavEntry("问答缺口", "kb_staff.gaps", KB_READ),),
+    stats=("kb.stats:gap_rate",),
     access={KB_READ: ("operator",)},
     settings="kb",
     validate_settings=check_settings,

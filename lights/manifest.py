@@ -53,4 +53,5 @@ FEATURE = Feature(
     migrations="lights",
     # Fonts load once per process (~60 ms): at start, not in the first follower's reply.
     start=("lights.picture:warm_up",),
+    stats=("lights.stats:lookups",),
 )

@@ -88,6 +88,7 @@ FEATURE = Feature(
     api=("api.loans",),
     pages=("web.loans:bp", "web.loans:staff"),
     staff_nav=(NavEntry("融资转介", "loans_staff.referrals", LOANS_READ),),
+    stats=("loans.stats:referral_funnel",),
     access={LOANS_READ: ("operator", "claims_reviewer")},
     settings="loans",
     validate_settings=check_settings,

@@ -155,5 +155,6 @@ FEATURE = Feature(
     validate_settings=check_settings,
     cli=("xinbao_cli.policies",),
     migrations="policies",
+    stats=("policies.stats:renewals",),
     periodic=("wechat.notices:schedule_reminders",),
 )

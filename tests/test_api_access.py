@@ -236,6 +236,9 @@ ENDPOINTS: list[Endpoint] = [
     E("PATCH", "/api/v1/staff/{staff_id}", frozenset({"admin"}), body={"display_name": "改名"}),
     E("GET", "/api/v1/audit", frozenset({"admin"})),
     E("GET", "/api/v1/qr/stats", frozenset({"operator", "claims_reviewer", "admin"})),
+    E("GET", "/api/v1/stats", frozenset({"operator", "admin"})),
+    E("GET", "/api/v1/stats/{key}", frozenset({"operator", "admin"}),
+      prepare=lambda services, world: {"key": "followers.daily"}),
     E("GET", "/api/v1/buyers", BUYER_READERS),
     E("GET", "/api/v1/buyers/{buyer_id}/light", BUYER_READERS, prepare=lambda services, world:
       {"buyer_id": add_buyer_for_access(services)}),

@@ -24,7 +24,7 @@ SKIPPED_DIRS = frozenset({".venv", "tests", "benchmarks", "migrations", "build"}
 
 # No Flask, no WeChat, no other domain: a new service package joins this list.
 DOMAIN_PACKAGES = ("followers", "lights", "claims", "branches", "identity", "qr", "menus",
-                   "guide", "policies", "academy", "loans", "kb")
+                   "guide", "policies", "academy", "loans", "kb", "console")
 ADAPTERS = ("handlers", "api", "web", "wechat", "sandbox", "xinbao_cli")
 WEB_LIBRARIES = ("flask", "werkzeug", "wechatpy")  # and every flask_* package
 # (importer, imported): the directions the adapters must not take.

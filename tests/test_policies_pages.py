@@ -128,7 +128,7 @@ def test_the_staff_renewal_pages(page, services, live_server, db, wechat):
     page.wait_for_url(f"{live_server}/staff/")
     page.click("text=续转申请")
     check(page, "staff-renewals")
-    page.click("table a")
+    page.click("table tbody a")  # the header links sort
     check(page, "staff-renewal")
     page.select_option("#status-select", "reviewing")
     page.fill("#note", "已收到，审核中")

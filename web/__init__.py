@@ -9,7 +9,9 @@ For other packages' pages:
   ``current_follower()`` is an ``identity.Principal``;
 - a staff page: ``@staff_page("<permission>")`` from ``web.staff``, then ``current_staff()``;
   POST forms there carry ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field;
-- the bot sends a page link with ``signed_page_url(openid, "/h5/...")`` from ``web.h5``.
+- the bot sends a page link with ``signed_page_url(openid, "/h5/...")`` from ``web.h5``;
+- a staff list (search, filters, sorting, pages, detail, Excel export): ``web.console.lists.
+  ListPage`` (docs/adding-a-service.md, "A staff list page in 15 lines").
 All pages extend ``templates/pages/base.html``; an inline ``<style>`` or ``<script>`` carries
 ``nonce="{{ csp_nonce() }}"`` (the pages' Content-Security-Policy, ``web.security``).
 

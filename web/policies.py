@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from core.services import current
 from core.uow import Actor, UnitOfWork
@@ -29,6 +30,7 @@ from policies.renewals import RenewalRefused, RenewalStatus
 from policies.shipments import ShipmentInput, ShipmentRefused
 from policies.usecases import check_eligibility
 from web import csrf
+from web.console.lists import Choice, Col, ListPage
 from web.h5 import current_follower, follower_page
 from web.staff import current_staff, staff_page
 from wechat.notices import tell_renewal_status
@@ -267,28 +269,27 @@ def shipments_export() -> Response | tuple[str, int]:
 
 # --- staff: renewal applications ----------------------------------------------------------------
 
-@staff.get("/", endpoint="renewals")  # the console link (the manifest's staff_nav)
-@staff_page(POLICIES_READ)
-def renewals_list() -> str:
-    status = request.args.get("status") or None
-    if status not in {s.value for s in RenewalStatus}:
-        status = None
-    rows, total = renewals.listing(current().db.session, status, 0, 200)
-    return render_template("pages/policies/staff_renewals.html", rows=rows, total=total,
-                           status=status, names=renewals.STATUS_NAMES, Status=RenewalStatus,
-                           enterprises=_enterprise_names(rows))
-
-
-def _enterprise_names(rows: list[RenewalApplication]) -> dict[int, str]:
-    session = current().db.session
-    return {row.enterprise_id: (session.get(Enterprise, row.enterprise_id) or Enterprise(
-        name="?")).name for row in rows}
-
-
-@staff.get("/<id:application_id>")
-@staff_page(POLICIES_READ)
-def renewal_detail(application_id: int) -> str:
+def renewal_detail(application_id: int) -> Any:
     return _detail(application_id)
+
+
+RENEWALS = ListPage(  # the console link's endpoint "policies_staff.renewals" (staff_nav)
+    name="renewals", title="续转申请", permission=POLICIES_READ,
+    query=lambda: select(RenewalApplication.id, RenewalApplication.number,
+                         Enterprise.name.label("enterprise"), RenewalApplication.status,
+                         RenewalApplication.expected_exports_usd, RenewalApplication.channel,
+                         RenewalApplication.created_at, RenewalApplication.updated_at)
+    .join(Enterprise, Enterprise.id == RenewalApplication.enterprise_id),
+    columns=(Col("id", "编号", "int"), Col("number", "申请号"), Col("enterprise", "企业"),
+             Col("status", "状态", labels={s.value: n for s, n in renewals.STATUS_NAMES.items()}),
+             Col("expected_exports_usd", "预计出口额（美元）", "money"),
+             Col("channel", "渠道", in_list=False),
+             Col("created_at", "提交时间", "datetime"), Col("updated_at", "更新时间", "datetime")),
+    search=("number", "enterprise"),
+    filters=(Choice("status", "状态", {s.value: n for s, n in renewals.STATUS_NAMES.items()}),),
+    dates="created_at", sort="-updated_at", detail=renewal_detail,
+)
+RENEWALS.register(staff)
 
 
 def _detail(application_id: int, error: str = "", status_code: int = 200) -> Any:
@@ -326,4 +327,4 @@ def renewal_status(application_id: int) -> Any:
         return _detail(application_id, error=code, status_code=409)
     tell_renewal_status(uow, changed)
     _commit(uow)
-    return redirect(url_for("policies_staff.renewal_detail", application_id=application_id))
+    return redirect(url_for("policies_staff.renewals_detail", row_id=application_id))

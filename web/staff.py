@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -26,14 +27,14 @@ from identity import IdentityError, Principal, SignInThrottled, audit
 from identity import staff as staff_accounts
 from identity.access import ROLE_LABELS, Permission, Role, allowed, check_permission_name, rules
 from identity.links import safe_next_path
-from identity.models import StaffAccount
+from identity.models import AuditEntry, StaffAccount
 from web import csrf
+from web.console.lists import Col, ListPage
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_KEY = "staff"
-PAGE_SIZE = 50
 
 
 class LoginForm(FlaskForm):
@@ -41,10 +42,12 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _navigation() -> dict[str, Any]:
-    """The console's links: every service's staff pages (its manifest's ``staff_nav``) that
-    the signed-in member may open."""
+    """The console's links on every staff page, whichever service's blueprint serves it:
+    every service's staff pages (its manifest's ``staff_nav``) the signed-in member may open."""
+    if not request.path.startswith(bp.url_prefix or "/staff"):
+        return {}
     principal = current_staff()
     if principal is None:
         return {"staff_nav": []}
@@ -195,14 +198,17 @@ def set_active(staff_id: int) -> Any:
     return redirect(url_for("staff_pages.accounts"))
 
 
-@bp.get("/audit")
-@staff_page(Permission.AUDIT_READ)
-def audit_log() -> str:
-    page = max(request.args.get("page", default=1, type=int) or 1, 1)
-    rows, total = audit.entries(current().db.session, offset=(page - 1) * PAGE_SIZE,
-                                limit=PAGE_SIZE)
-    return render_template("pages/staff/audit.html", entries=rows, page=page,
-                           has_next=page * PAGE_SIZE < total, total=total)
+AUDIT_LOG = ListPage(
+    name="audit_log", title="审计日志", permission=Permission.AUDIT_READ,
+    query=lambda: select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
+                         AuditEntry.target_type, AuditEntry.target_id, AuditEntry.before,
+                         AuditEntry.after, AuditEntry.note),
+    columns=(Col("id", "编号", "int"), Col("at", "时间", "datetime"), Col("actor", "操作人"),
+             Col("action", "操作"), Col("target_type", "对象类型"), Col("target_id", "对象"),
+             Col("before", "变更前"), Col("after", "变更后"), Col("note", "备注", in_list=False)),
+    search=("actor", "action", "target_id"), dates="at", sort="-id",
+)
+AUDIT_LOG.register(bp, at="/audit")
 
 
 def _role_labels(roles: frozenset[str]) -> list[str]:

@@ -207,10 +207,16 @@ class Flow(Generic[C, D]):
         return dataclasses.asdict(draft)
 
 
+def is_submitted(draft: Any) -> bool:
+    """The form's content was submitted (a draft may say so with a ``submitted`` property):
+    what follows, such as sending documents for a filed claim, leaves nothing to keep."""
+    return bool(getattr(draft, "submitted", False))
+
+
 def has_content(draft: Any) -> bool:
-    """Something was entered: any field of the draft that is not empty."""
-    return any(value not in (None, "", [], {}, ())
-               for value in dataclasses.asdict(draft).values())
+    """Something was entered and not yet submitted: any field of the draft that is not empty."""
+    return not is_submitted(draft) and any(value not in (None, "", [], {}, ())
+                                           for value in dataclasses.asdict(draft).values())
 
 
 # --- the words that work in every conversation ------------------------------------------------

@@ -101,6 +101,11 @@ class ClaimDraft:
     claim_id: int | None = None
     doc_kind: str = ""
 
+    @property
+    def submitted(self) -> bool:
+        """Filed: the documents that follow go straight to the case, nothing is a draft."""
+        return self.claim_id is not None
+
 
 def _words(answer: str) -> str:
     return answer.strip().rstrip("。.!！").casefold()

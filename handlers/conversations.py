@@ -36,6 +36,7 @@ from core.conversation import (
     Transition,
     as_text,
     has_content,
+    is_submitted,
 )
 from core.drafts import (
     ACTIVE,
@@ -154,7 +155,8 @@ class Conversations:
         step = active.flow.step(active.cursor.state)
         text = as_text(ctx.input)
         could_be_answer = (active.flow.form and not understood.explicit and text is not None
-                           and InputKind.TEXT in step.takes)
+                           and InputKind.TEXT in step.takes
+                           and not is_submitted(self._draft(active)))
         if not could_be_answer:
             self._leave(ctx, active)
             return None

@@ -147,6 +147,16 @@ def test_documents_added_later_through_the_command(wechat, db, services):
     assert "本案第 1 份材料" in wechat.send(wechat.sim.image("o-claim-later", media_id))["Content"]
 
 
+def test_another_service_while_sending_documents_keeps_no_draft(wechat, db):
+    declared(db, "o-claim-leave")
+    for typed in ("理赔", "1", "1", "1", "USD 100", "无", "确认"):
+        wechat.say("o-claim-leave", typed)
+    progress = wechat.say("o-claim-leave", "理赔进度")  # filed: straight there, no question
+    assert "LP" in progress and "还缺材料" in progress
+    assert "填作" not in progress and "草稿" not in progress and "保存" not in progress
+    assert "现在没有未填完的内容" in wechat.say("o-claim-leave", "继续填写")  # 补充材料 is the way
+
+
 def test_cancel_keeps_the_form_and_resume_continues(wechat, db):
     declared(db, "o-claim-resume")
     for typed in ("理赔", "2", "1", "2"):

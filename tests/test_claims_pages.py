@@ -1,8 +1,8 @@
 """理赔's H5 page as a follower sees it, in headless Chromium (signed in through the bot's
 link): the form with an amount above the invoice refused, a notice filed with the late warning,
 a document uploaded to the case; and the staff pages (the warning of deadlines passed on the
-console's home page and atop the claims list, the list's filter, the detail); each state a screenshot in test-artifacts/, no
-Content-Security-Policy violation, no serious axe violation.
+console's home page and atop the claims list, the list's filter, the detail); each state a
+screenshot in test-artifacts/, no Content-Security-Policy violation, no serious axe violation.
 
 Skipped when /usr/bin/chromium is absent, unless XINBAO_REQUIRE_BROWSER=1 (CI).
 """

@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from kb.models import Gap
-
 from tests.browser import ARTIFACTS, TIMEOUT_MS, accessibility_problems, chromium_context
 
 from helpers import TEST_PASSWORD, make_staff

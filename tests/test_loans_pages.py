@@ -5,7 +5,8 @@ an axe scan without serious or critical violations.
 
 Over HTTP: the staff list's search, filters, sorting and its Excel export (the console frame's).
 
-The browser tests are skipped when /usr/bin/chromium is absent, unless XINBAO_REQUIRE_BROWSER=1 (CI).
+The browser tests are skipped when /usr/bin/chromium is absent, unless XINBAO_REQUIRE_BROWSER=1
+(CI).
 """
 
 from __future__ import annotations

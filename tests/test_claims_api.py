@@ -186,6 +186,8 @@ def test_the_staff_list_exports_the_same_rows_typed(services, live_server, db):
     page = browser.get(url, params={"sort": "number"}, timeout=5).text
     assert [m.group(1) for m in re.finditer(r'/staff/claims/\d+">(LP\d+)<', page)] == [
         c.number for c in made]
+    assert "共 3 条" in browser.get(url, params={"quality_dispute": "0"}, timeout=5).text
+    assert "共 0 条" in browser.get(url, params={"quality_dispute": "1"}, timeout=5).text
     export = browser.get(f"{url}export.xlsx", params={"sort": "number", "kind": "claim"},
                          timeout=10)
     assert export.status_code == 200

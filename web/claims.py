@@ -272,6 +272,8 @@ CASES = ListPage(  # the console link's endpoint "claims_staff.cases" (the manif
              Col("updated_at", "更新时间", "datetime"), Col("id", "编号", "int", in_list=False)),
     search=("number", "invoice_number", "buyer_name", "enterprise_name"),
     filters=(Choice("status", "状态", STATUS_LABELS), Choice("kind", "类型", KIND_LABELS),
+             Choice("quality_dispute", "质量纠纷", {"1": "是", "0": "否"},
+                    where=lambda value: Claim.quality_dispute == (value == "1")),
              Choice("at_risk", "核定期限",
                     {"1": f"临近（{usecases.AT_RISK_WORKDAYS} 个工作日内）或已超期"},
                     where=_at_risk_condition)),

@@ -197,6 +197,7 @@ def _upload_problem(upload: Any, kind: str) -> str | None:
 # --- staff ---------------------------------------------------------------------------------------
 
 WARNED_AT_MOST = 20  # the warning names this many cases; the rest are one click away
+READ_AT_MOST = 2000
 
 
 @dataclass(frozen=True)
@@ -213,9 +214,12 @@ class AtRisk:
 def at_risk(session: Session, today: date) -> tuple[list[AtRisk], int]:
     """The cases to warn about, the nearest deadline first, and how many there are
     (``claims.usecases``' own at-risk filter; working days on the official calendar)."""
-    claims, total = usecases.listing(session, Filters(at_risk_on=today), 0, WARNED_AT_MOST)
+    # listing orders by the last change; the nearest deadlines are picked here, from all of
+    # them (cases at risk are a handful; READ_AT_MOST only bounds a pathological backlog).
+    claims, total = usecases.listing(session, Filters(at_risk_on=today), 0, READ_AT_MOST)
     found = []
-    for claim in sorted(claims, key=lambda c: (c.deadline or today, c.id)):
+    nearest = sorted(claims, key=lambda c: (c.deadline or today, c.id))[:WARNED_AT_MOST]
+    for claim in nearest:
         assert claim.deadline is not None  # the filter keeps only cases with a deadline
         left = workdays_between(today, claim.deadline)
         over = workdays_between(claim.deadline, today)

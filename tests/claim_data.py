@@ -45,3 +45,22 @@ def png(width: int = 2, height: int = 2) -> bytes:
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
                                                               0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def case(db, number: str, status: str, deadline: date | None, *, serial: int = 900,
+         enterprise: str = "宁波测试进出口有限公司", loss: str = "12000.50") -> Any:
+    """A case as the staff pages read it, stored directly (its filing is tested elsewhere):
+    ``deadline`` is the day liability must be decided by (None: documents not complete)."""
+    from claims.models import Claim
+
+    claim = Claim(number=number, kind="claim", status=status, enterprise_id=serial,
+                  enterprise_name=enterprise, policy_id=serial, policy_number=f"SME{serial:06d}",
+                  shipment_id=serial, buyer_name="Hamburg Trading GmbH",
+                  invoice_number=f"INV-{number}", invoice_amount=Decimal(50000), currency="USD",
+                  due_date=date(2026, 6, 30), cause="buyer_insolvent",
+                  loss_amount=Decimal(loss), indemnity_percent=Decimal(90), channel="test",
+                  documents_complete_on=deadline and deadline - timedelta(days=42),
+                  deadline=deadline)
+    db.add(claim)
+    db.commit()
+    return claim

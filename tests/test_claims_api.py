@@ -1,20 +1,24 @@
 """理赔 over HTTP: the API (Idempotency-Key, every check a Chinese message, warnings, one
 enterprise's cases invisible to another, an unbound follower refused, the deadline across the
-Spring Festival and into an unpublished year) and the staff pages (list, detail, a status
-change audited and told to the follower by template message)."""
+Spring Festival and into an unpublished year) and the staff pages (the console list with its
+filters and Excel export, detail, a status change audited and told to the follower by template
+message; the warning of deadlines near or passed, across the Mid-Autumn and National Day
+holidays)."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime
 
 import pytest
 import requests
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from claims.models import Claim, ClaimEvent
 from identity.models import AuditEntry
-from tests.claim_data import declared
+from tests.claim_data import case, declared
 from tests.test_identity_staff import sign_in
 
 from helpers import follower_token, make_staff, staff_token
@@ -169,3 +173,88 @@ def test_the_staff_pages_change_a_status_and_the_follower_is_told(services, live
     # An operator reads but cannot move a case.
     assert operator.post(url, data={"status": "declined", "csrf_token": operator_csrf},
                          timeout=5).status_code == 403
+
+
+def test_the_staff_list_exports_the_same_rows_typed(services, live_server, db):
+    made = [case(db, f"LP2026{n:04d}", status, deadline, loss=loss)
+            for n, (status, deadline, loss) in enumerate((
+                ("filed", None, "3000"), ("under_review", date(2027, 1, 8), "12000.50"),
+                ("paid", date(2026, 3, 2), "800.25")))]
+    make_staff(services, "x.reviewer", ["claims_reviewer"])
+    browser, _ = sign_in(live_server, "x.reviewer")
+    url = f"{live_server}/staff/claims/"
+    page = browser.get(url, params={"sort": "number"}, timeout=5).text
+    assert [m.group(1) for m in re.finditer(r'/staff/claims/\d+">(LP\d+)<', page)] == [
+        c.number for c in made]
+    assert "共 3 条" in browser.get(url, params={"quality_dispute": "0"}, timeout=5).text
+    assert "共 0 条" in browser.get(url, params={"quality_dispute": "1"}, timeout=5).text
+    export = browser.get(f"{url}export.xlsx", params={"sort": "number", "kind": "claim"},
+                         timeout=10)
+    assert export.status_code == 200
+    book = load_workbook(io.BytesIO(export.content))
+    sheet = book.worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert [cell.value for cell in sheet[1]] == [
+        "案件号", "类型", "状态", "企业", "保单号", "买方", "发票号", "原因", "损失金额", "币种",
+        "质量纠纷", "核定期限", "提交时间", "更新时间", "编号"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [c.number for c in made]
+    assert [row[2] for row in rows] == ["已索赔，待补齐材料", "定损核赔中", "已赔付"]
+    assert rows[0][7] == "买方破产或无力偿付债务" and rows[0][10] == "否"
+    assert [row[8] for row in rows] == [3000, 12000.5, 800.25]
+    assert sheet.cell(2, 9).number_format == "#,##0.00"
+    assert rows[0][11] is None and rows[1][11] == datetime(2027, 1, 8)  # an Excel date
+    assert sheet.cell(3, 12).number_format == "yyyy-mm-dd"
+    assert all(isinstance(row[12], datetime) and isinstance(row[14], int) for row in rows)
+    described = dict(book["筛选条件"].iter_rows(min_row=2, values_only=True))
+    assert described["类型"] == "索赔" and described["行数"] == "3"
+    make_staff(services, "x.academy", ["academy_editor"])
+    academy, _ = sign_in(live_server, "x.academy")
+    assert academy.get(f"{url}export.xlsx", timeout=5).status_code == 403
+
+
+def test_staff_are_warned_before_a_deadline_passes(services, live_server, db, monkeypatch):
+    # Monday 28 September 2026 in Beijing. Friday 25 September is the Mid-Autumn holiday,
+    # 1–7 October National Day, and Saturday 10 October a working day: five working days from
+    # today reach Saturday 10 October, and Thursday 24 September is one working day ago.
+    now = datetime(2026, 9, 28, 2, tzinfo=UTC)
+    monkeypatch.setattr(services, "clock", lambda: now)
+    overdue = case(db, "LP20260001", "documents_complete", date(2026, 9, 24))
+    today = case(db, "LP20260002", "under_review", date(2026, 9, 28))
+    near = case(db, "LP20260003", "under_review", date(2026, 10, 10))
+    later = case(db, "LP20260004", "under_review", date(2026, 10, 12))
+    decided = case(db, "LP20260005", "indemnity", date(2026, 9, 24))
+    waiting = case(db, "LP20260006", "filed", None)
+    make_staff(services, "w.operator", ["operator"])
+    make_staff(services, "w.academy", ["academy_editor"])
+
+    operator, home = sign_in(live_server, "w.operator")
+    assert home.url == f"{live_server}/staff/"
+    warning = re.search(r'<section class="deadline-warning".*?</section>', home.text, re.S)
+    assert warning, home.text
+    text = warning.group(0)
+    assert "3 件未决案件" in text and "已超期 1 件，临近 2 件" in text
+    listed = re.findall(r'href="/staff/claims/(\d+)">(LP\d+)</a>', text)
+    assert listed == [(str(c.id), c.number) for c in (overdue, today, near)]  # nearest first
+    for absent in (later, decided, waiting):
+        assert absent.number not in text
+    assert re.search(r"LP20260001</a>.*?已超期 1 个工作日", text, re.S)
+    assert re.search(r"LP20260002</a>.*?今天到期", text, re.S)
+    assert re.search(r"LP20260003</a>.*?还有 5 个工作日", text, re.S)
+    assert operator.get(f"{live_server}/staff/claims/{near.id}", timeout=5).status_code == 200
+
+    listing = operator.get(f"{live_server}/staff/claims/", timeout=5).text
+    assert listing.index('id="deadline-warning"') < listing.index("<table")
+    assert later.number in listing  # the list itself lists every case
+    at_risk = operator.get(f"{live_server}/staff/claims/", params={"at_risk": "1"},
+                           timeout=5).text
+    shown = re.findall(r'<td class="long"><a href="/staff/claims/\d+">(LP\d+)</a>', at_risk)
+    assert sorted(shown) == [overdue.number, today.number, near.number]
+
+    academy, home = sign_in(live_server, "w.academy")  # no claims.read: no warning
+    assert home.status_code == 200 and "deadline-warning" not in home.text
+    db.query(Claim).filter(Claim.id.in_([overdue.id, today.id, near.id])).update(
+        {"status": "declined"})
+    db.commit()
+    _, home = sign_in(live_server, "w.operator")  # nothing at risk: nothing said
+    assert "deadline-warning" not in home.text

@@ -1,22 +1,27 @@
 """理赔's H5 page as a follower sees it, in headless Chromium (signed in through the bot's
 link): the form with an amount above the invoice refused, a notice filed with the late warning,
-a document uploaded to the case; each state a screenshot in test-artifacts/, no
-Content-Security-Policy violation, no serious axe violation.
+a document uploaded to the case; and the staff pages (the warning of deadlines passed on the
+console's home page and atop the claims list, the list's filter, the detail); each state a
+screenshot in test-artifacts/, no Content-Security-Policy violation, no serious axe violation.
 
 Skipped when /usr/bin/chromium is absent, unless XINBAO_REQUIRE_BROWSER=1 (CI).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from claims.models import Claim, ClaimDocument
-from tests.claim_data import declared, png
+from tests.claim_data import case, declared, png
 from tests.test_policies_pages import check, enter, page  # noqa: F401  (the fixture)
 
 from helpers import TEST_PASSWORD, make_staff
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def test_the_claims_page(page, services, live_server, db, tmp_path):  # noqa: F811
@@ -58,15 +63,34 @@ def test_the_staff_claim_pages(page, services, live_server, db, wechat):  # noqa
     declared(db, "o-claim-page-staff")
     for typed in ("理赔", "2", "1", "2", "USD 3000", "无", "确认", "完成"):
         wechat.say("o-claim-page-staff", typed)
+    filed = db.scalar(select(Claim))
+    today = datetime.now(BEIJING).date()
+    overdue = case(db, "LP20269001", "under_review", today - timedelta(days=1))
+    later = case(db, "LP20269002", "under_review", today + timedelta(days=60))
     make_staff(services, "page.reviewer", ["claims_reviewer"])
     page.goto(f"{live_server}/staff/login")
     page.fill("input[name=username]", "page.reviewer")
     page.fill("input[name=password]", TEST_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/staff/")
-    page.click("text=理赔案件")
+    warning = page.locator("#deadline-warning")
+    assert warning.is_visible()
+    assert overdue.number in warning.inner_text() and "已超期" in warning.inner_text()
+    assert later.number not in warning.inner_text() and filed.number not in warning.inner_text()
+    check(page, "staff-home-deadlines")
+    page.click("nav >> text=理赔案件")
+    assert page.locator("#deadline-warning").is_visible()
+    assert later.number in page.inner_text("tbody")
     check(page, "staff-claims")
-    page.click("#claims a")
+    page.select_option("#f-at_risk", "1")
+    page.click("form.filters button[type=submit]")
+    assert page.locator("tbody tr").count() == 1 and overdue.number in page.inner_text("tbody")
+    page.click(f"#deadline-warning >> text={overdue.number}")
+    page.wait_for_url(f"{live_server}/staff/claims/{overdue.id}")
+    page.click("nav >> text=理赔案件")
+    page.fill("#q", filed.number)
+    page.click("form.filters button[type=submit]")
+    page.click(f"tbody a >> text={filed.number}")
     check(page, "staff-claim")
     page.select_option("#status-select", "under_review")
     page.fill("#note", "已受理")

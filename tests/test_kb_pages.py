@@ -1,12 +1,19 @@
 """The staff page of unanswered questions: gaps from the real webhook, grouped and counted,
-shown to operators only; in headless Chromium it passes axe (screenshot in test-artifacts/)."""
+shown to operators only as a console list (search, the date range picking the asks counted,
+sorting, a detail page, the Excel export); in headless Chromium it passes axe (screenshot in
+test-artifacts/)."""
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import UTC, date, datetime, timedelta
 
 import requests
+from openpyxl import load_workbook
+from sqlalchemy import select
 
+from kb.models import Gap
 from tests.browser import ARTIFACTS, TIMEOUT_MS, accessibility_problems, chromium_context
 
 from helpers import TEST_PASSWORD, make_staff
@@ -23,22 +30,52 @@ def console(live_server: str, username: str) -> requests.Session:
     return session
 
 
-def test_operators_see_the_gaps_most_asked_first(wechat, live_server, services):
+def test_operators_see_the_gaps_most_asked_first(wechat, live_server, services, db):
     for openid in ("o-gap-1", "o-gap-2"):
         wechat.say(openid, "保费怎么算")
     wechat.say("o-gap-3", "汇率多少")
+    asked = db.scalar(select(Gap).where(Gap.text == "保费怎么算"))
+    # Asked long ago by a third follower: counted over all time, not in the last week.
+    db.add(Gap(openid_hash="old", text="保费怎么算", folded=asked.folded, reason="rejected",
+               nearest="", created_at=datetime.now(UTC) - timedelta(days=40)))
+    db.commit()
     make_staff(services, "gaps.operator", ["operator"])
     make_staff(services, "gaps.editor", ["academy_editor"])
-    page = console(live_server, "gaps.operator").get(f"{live_server}/staff/kb/gaps", timeout=10)
+    operator = console(live_server, "gaps.operator")
+    page = operator.get(f"{live_server}/staff/kb/gaps", timeout=10)
     assert page.status_code == 200 and "<h1>问答缺口</h1>" in page.text
     assert page.text.index("保费怎么算") < page.text.index("汇率多少")
-    assert re.search(r"<td>保费怎么算</td>\s*<td>2</td>\s*<td>2</td>", page.text), page.text
+    counts = r'保费怎么算</a></td>\s*<td class="num short">{}</td>\s*<td class="num short">{}</td>'
+    assert re.search(counts.format(3, 3), page.text), page.text
     assert "o-gap-1" not in page.text  # openids are never shown (nor stored)
-    assert 'href="/staff/kb/gaps"' in page.text  # in the console's navigation
-    home = console(live_server, "gaps.operator").get(f"{live_server}/staff/", timeout=10)
+    assert 'href="/staff/kb/gaps" aria-current="page"' in page.text  # the console's navigation
+    week = {"from": (date.today() - timedelta(days=7)).isoformat()}
+    recent = operator.get(f"{live_server}/staff/kb/gaps", params=week, timeout=10).text
+    assert re.search(counts.format(2, 2), recent), recent  # the range picks the asks counted
+    searched = operator.get(f"{live_server}/staff/kb/gaps", params={"q": "汇率"}, timeout=10).text
+    assert "汇率多少" in searched and "保费怎么算" not in searched
+    fewest = operator.get(f"{live_server}/staff/kb/gaps", params={"sort": "times"},
+                          timeout=10).text
+    assert fewest.index("汇率多少") < fewest.index("保费怎么算")
+
+    detail = operator.get(f"{live_server}/staff/kb/gaps/{asked.id}", timeout=10)
+    assert detail.status_code == 200 and "共被问 3 次" in detail.text
+    assert detail.text.count("<td>保费怎么算</td>") == 3 and "回复「都不是」" in detail.text
+    assert operator.get(f"{live_server}/staff/kb/gaps/999999", timeout=10).status_code == 404
+
+    export = operator.get(f"{live_server}/staff/kb/gaps/export.xlsx", params=week, timeout=10)
+    sheet = load_workbook(io.BytesIO(export.content)).worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert [cell.value for cell in sheet[1]][:4] == ["问题", "次数", "人数", "其中「都不是」"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [row[:3] for row in rows] == [("保费怎么算", 2, 2), ("汇率多少", 1, 1)]
+    assert isinstance(rows[0][4], datetime)
+
+    home = operator.get(f"{live_server}/staff/", timeout=10)
     assert 'href="/staff/kb/gaps">问答缺口</a>' in home.text
     editor = console(live_server, "gaps.editor")
     assert editor.get(f"{live_server}/staff/kb/gaps", timeout=10).status_code == 403
+    assert editor.get(f"{live_server}/staff/kb/gaps/export.xlsx", timeout=10).status_code == 403
 
 
 def test_the_gaps_page_passes_axe(wechat, live_server, services):

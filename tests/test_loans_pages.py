@@ -3,17 +3,30 @@ missing, the estimate, the referral with its consent, 我的融资) and the staf
 referrals. Each page: a screenshot in test-artifacts/, no Content-Security-Policy violation, and
 an axe scan without serious or critical violations.
 
-Skipped when /usr/bin/chromium is absent, unless XINBAO_REQUIRE_BROWSER=1 (CI).
+Over HTTP: the staff list's search, filters, sorting and its Excel export (the console frame's).
+
+The browser tests are skipped when /usr/bin/chromium is absent, unless XINBAO_REQUIRE_BROWSER=1
+(CI).
 """
 
 from __future__ import annotations
 
+import io
+from datetime import datetime
+
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from followers.subscriptions import get_or_create_follower
+from identity.models import AuditEntry
+from loans import usecases as loans
 from loans.models import Referral
+from loans.usecases import Applicant, BankReport
 from tests.browser import ARTIFACTS, TIMEOUT_MS, chromium_context
 from tests.loan_data import bound_with_receivables, callback
+from tests.test_identity_staff import sign_in
+from tests.test_loans_domain import Facts, P, uow_for
 from tests.test_policies_pages import VIOLATIONS, enter
 
 from helpers import TEST_PASSWORD, make_staff
@@ -94,10 +107,62 @@ def test_the_staff_list_and_detail(page, services, live_server, db):
     check(page, "staff-list")
     page.fill("#q", "不存在的企业")
     page.click("form button[type=submit]")
-    assert "没有符合条件的转介" in page.inner_text("table")
+    assert "没有符合条件的记录" in page.inner_text("table")
     page.fill("#q", referral.tracking_code)
     page.click("form button[type=submit]")
-    page.click(f"text={referral.tracking_code}")
+    page.click(f"tbody a >> text={referral.tracking_code}")
     assert "银行已审批通过：额度已批" in page.inner_text("#status")
     assert "page-1" in page.inner_text("#events")
     check(page, "staff-detail")
+
+
+def test_the_staff_list_filters_sorts_and_exports_the_same_rows(services, live_server, db):
+    uow = uow_for(services, db)
+    made = []
+    for number, name in enumerate(("甲贸易有限公司", "乙进出口有限公司", "丙实业有限公司")):
+        who = get_or_create_follower(db, f"o-lexport-{number}")
+        made.append(loans.refer(uow, Applicant(who.id, who.openid, "h5"), Facts(
+            enterprise_id=200 + number, enterprise_name=name,
+            policies=(P(f"E{number}", "in_force"),)), "ccb", consent=True).referral)
+    loans.receive_report(uow, "ccb", BankReport("x1", made[1].tracking_code, "approved"),
+                         uow.now)
+    db.commit()
+    make_staff(services, "lexport.reviewer", ["claims_reviewer"])
+    make_staff(services, "lexport.editor", ["academy_editor"])
+    browser, _ = sign_in(live_server, "lexport.reviewer")
+    url = f"{live_server}/staff/referrals/"
+
+    approved = browser.get(url, params={"status": "approved"}, timeout=5).text
+    assert made[1].tracking_code in approved and made[0].tracking_code not in approved
+    assert "共 1 条" in approved and 'id="funnel"' in approved
+    searched = browser.get(url, params={"q": "丙实业"}, timeout=5).text
+    assert made[2].tracking_code in searched and made[1].tracking_code not in searched
+    by_name = browser.get(url, params={"sort": "enterprise_name"}, timeout=5).text
+    order = sorted(made, key=lambda r: r.enterprise_name)
+    positions = [by_name.index(r.tracking_code) for r in order]
+    assert positions == sorted(positions)
+    detail = browser.get(f"{url}{made[1].id}", timeout=5)
+    assert detail.status_code == 200 and "银行已审批通过" in detail.text
+
+    export = browser.get(f"{url}export.xlsx", params={"channel": "h5", "sort": "id"}, timeout=10)
+    assert export.status_code == 200
+    book = load_workbook(io.BytesIO(export.content))
+    sheet = book.worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert [cell.value for cell in sheet[1]] == [
+        "跟踪码", "企业", "示例数据", "保单号", "银行", "状态", "渠道", "银行说明", "转介时间",
+        "更新时间", "编号"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [r.tracking_code for r in made]
+    assert rows[1][5] == "银行已审批通过" and {row[6] for row in rows} == {"H5 页面"}
+    assert all(isinstance(row[8], datetime) and isinstance(row[10], int) for row in rows)
+    assert sheet.cell(2, 9).number_format == "yyyy-mm-dd hh:mm"
+    described = dict(book["筛选条件"].iter_rows(min_row=2, values_only=True))
+    assert described["渠道"] == "H5 页面" and described["行数"] == "3"
+    audited = db.scalar(select(AuditEntry).where(AuditEntry.action == "console.export"))
+    assert audited.actor == "staff:lexport.reviewer" and audited.target_id == "referrals"
+
+    editor, _ = sign_in(live_server, "lexport.editor")  # no loans.read
+    assert editor.get(url, timeout=5).status_code == 403
+    assert editor.get(f"{url}export.xlsx", timeout=5).status_code == 403
+    assert editor.get(f"{url}{made[0].id}", timeout=5).status_code == 403

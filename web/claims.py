@@ -1,19 +1,25 @@
 """理赔's pages: the H5 form (a notice or a claim on a declared shipment), the follower's
 cases with their checklist, deadline and a document upload; and the staff pages (list with
-filters, detail, status change — audited, the follower told by template message).
+search, filters, sorting, pages and the Excel export from the console frame (``ListPage``),
+the detail with its status change — audited, the follower told by template message — and the
+warning of liability deadlines near or passed, atop the list and on the console's home page).
 
 The Flask adapter of ``claims``: it reads the binding and the shipment through 信保易
-(``api.claim_facts``) and calls the same use cases as the chat and the API. The list's query
-is ``claims.usecases.listing`` so the console frame can take it over. POST forms carry the
-CSRF token.
+(``api.claim_facts``) and calls the same use cases as the chat and the API. The warning reads
+``claims.usecases.listing``'s at-risk filter. POST forms carry the CSRF token.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from api.claim_facts import facts_for, open_shipments, own_shipment
 from claims import storage, usecases
@@ -33,19 +39,20 @@ from claims.usecases import (
 )
 from core.services import current
 from core.uow import Actor, UnitOfWork
+from core.workdays import add_workdays, workdays_between
 from identity import audit
 from policies.access import binding_of
 from policies.models import Binding
 from policies.numbers import plain
 from web import csrf
+from web.console.lists import Choice, Col, ListPage
+from web.console.notices import home_notice
 from web.h5 import current_follower, follower_page
 from web.staff import current_staff, staff_page
 from wechat.claims import tell_status
 
 bp = Blueprint("claims_pages", __name__, url_prefix="/h5")
 staff = Blueprint("claims_staff", __name__, url_prefix="/staff/claims")
-PER_PAGE = 50
-MAX_PAGE = 10_000
 UPLOAD_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
@@ -189,36 +196,95 @@ def _upload_problem(upload: Any, kind: str) -> str | None:
 
 # --- staff ---------------------------------------------------------------------------------------
 
-def _filters(args: Any) -> Filters:
-    status = args.get("status") or None
-    if status not in {s.value for s in Status}:
-        status = None
-    kind = args.get("kind") if args.get("kind") in {k.value for k in Kind} else None
-    at_risk = usecases.beijing_today(current().clock()) if args.get("at_risk") else None
-    return Filters(status=status, kind=kind, at_risk_on=at_risk,
-                   text=(args.get("q") or "").strip()[:60])
+WARNED_AT_MOST = 20  # the warning names this many cases; the rest are one click away
+READ_AT_MOST = 2000
 
 
-@staff.get("/", endpoint="cases")  # the console link (the manifest's staff_nav)
-@staff_page(CLAIMS_READ)
-def cases_list() -> str:
-    filters = _filters(request.args)
-    given = request.args.get("page", "1")
-    page = min(max(int(given) if given.isdigit() and len(given) < 7 else 1, 1), MAX_PAGE)
+@dataclass(frozen=True)
+class AtRisk:
+    """An undecided case whose liability deadline is within AT_RISK_WORKDAYS working days or
+    has passed, as the warning names it."""
+
+    claim: Claim
+    days_left: int  # working days after today up to the deadline (0: today or passed)
+    days_over: int  # working days since the deadline passed (0: not passed)
+    provisional: str | None
+
+
+def at_risk(session: Session, today: date) -> tuple[list[AtRisk], int]:
+    """The cases to warn about, the nearest deadline first, and how many there are
+    (``claims.usecases``' own at-risk filter; working days on the official calendar)."""
+    # listing orders by the last change; the nearest deadlines are picked here, from all of
+    # them (cases at risk are a handful; READ_AT_MOST only bounds a pathological backlog).
+    claims, total = usecases.listing(session, Filters(at_risk_on=today), 0, READ_AT_MOST)
+    found = []
+    nearest = sorted(claims, key=lambda c: (c.deadline or today, c.id))[:WARNED_AT_MOST]
+    for claim in nearest:
+        assert claim.deadline is not None  # the filter keeps only cases with a deadline
+        left = workdays_between(today, claim.deadline)
+        over = workdays_between(claim.deadline, today)
+        found.append(AtRisk(claim, left.days, over.days, claim.deadline_provisional
+                            or left.provisional_reason or over.provisional_reason))
+    return found, total
+
+
+@home_notice(CLAIMS_READ, "claims_staff")
+def deadline_warning() -> str | None:
+    """On the console's home page and atop the claims list: the deadlines near or passed."""
     session = current().db.session
-    rows, total = usecases.listing(session, filters, (page - 1) * PER_PAGE, PER_PAGE)
     today = usecases.beijing_today(current().clock())
-    return render_template("pages/claims/staff_claims.html", rows=rows, total=total,
-                           filters=filters, names=STATUS_NAMES, Status=Status, Kind=Kind,
-                           kind_names=KIND_NAMES, page=page, per_page=PER_PAGE,
-                           stats=usecases.stats(session, today), today=today,
-                           at_risk_days=usecases.AT_RISK_WORKDAYS)
+    found, total = at_risk(session, today)
+    if not found:
+        return None
+    return render_template("pages/claims/_deadline_warning.html", found=found, total=total,
+                           today=today, stats=usecases.stats(session, today),
+                           at_risk_days=usecases.AT_RISK_WORKDAYS, plain=plain)
 
 
-@staff.get("/<id:claim_id>")
-@staff_page(CLAIMS_READ)
+def _at_risk_condition(_value: str) -> ColumnElement[bool]:
+    """The list's filter 核定期限 = 临近或已超期: the same cases as ``usecases.listing``'s
+    ``at_risk_on`` (undecided, deadline within AT_RISK_WORKDAYS working days or passed)."""
+    today = usecases.beijing_today(current().clock())
+    horizon = add_workdays(today, usecases.AT_RISK_WORKDAYS).day
+    undecided = [s.value for s in Status if s not in usecases.DECIDED]
+    return and_(Claim.deadline.is_not(None), Claim.deadline <= horizon,
+                Claim.status.in_(undecided))
+
+
 def case_detail(claim_id: int) -> Any:
     return _detail(claim_id)
+
+
+STATUS_LABELS = {s.value: name for s, name in STATUS_NAMES.items()}
+KIND_LABELS = {k.value: name for k, name in KIND_NAMES.items()}
+CASES = ListPage(  # the console link's endpoint "claims_staff.cases" (the manifest's staff_nav)
+    name="cases", title="理赔案件", permission=CLAIMS_READ,
+    query=lambda: select(Claim.id, Claim.number, Claim.kind, Claim.status,
+                         Claim.enterprise_name, Claim.policy_number, Claim.buyer_name,
+                         Claim.invoice_number, Claim.cause, Claim.loss_amount, Claim.currency,
+                         Claim.quality_dispute, Claim.deadline, Claim.created_at,
+                         Claim.updated_at),
+    columns=(Col("number", "案件号"), Col("kind", "类型", labels=KIND_LABELS),
+             Col("status", "状态", labels=STATUS_LABELS), Col("enterprise_name", "企业"),
+             Col("policy_number", "保单号", in_list=False), Col("buyer_name", "买方"),
+             Col("invoice_number", "发票号"),
+             Col("cause", "原因", labels={code: c.name for code, c in BY_CODE.items()},
+                 in_list=False),
+             Col("loss_amount", "损失金额", "money"), Col("currency", "币种"),
+             Col("quality_dispute", "质量纠纷", labels={"True": "是", "False": "否"}),
+             Col("deadline", "核定期限", "date"), Col("created_at", "提交时间", "datetime"),
+             Col("updated_at", "更新时间", "datetime"), Col("id", "编号", "int", in_list=False)),
+    search=("number", "invoice_number", "buyer_name", "enterprise_name"),
+    filters=(Choice("status", "状态", STATUS_LABELS), Choice("kind", "类型", KIND_LABELS),
+             Choice("quality_dispute", "质量纠纷", {"1": "是", "0": "否"},
+                    where=lambda value: Claim.quality_dispute == (value == "1")),
+             Choice("at_risk", "核定期限",
+                    {"1": f"临近（{usecases.AT_RISK_WORKDAYS} 个工作日内）或已超期"},
+                    where=_at_risk_condition)),
+    dates="created_at", sort="-updated_at", detail=case_detail, above=deadline_warning,
+)
+CASES.register(staff)  # GET /staff/claims/, /export.xlsx, /<id> (cases, cases_export,
+                       # cases_detail), behind claims.read
 
 
 def _detail(claim_id: int, error: str = "", status_code: int = 200) -> Any:
@@ -257,4 +323,4 @@ def case_status(claim_id: int) -> Any:
         return _detail(claim_id, error=message, status_code=409)
     tell_status(uow, changed)
     _commit(uow)
-    return redirect(url_for("claims_staff.case_detail", claim_id=claim_id))
+    return redirect(url_for("claims_staff.cases_detail", row_id=claim_id))

@@ -1,10 +1,10 @@
 """信保贷's pages: the H5 page (what it is, where the follower's enterprise stands, the
-indicative estimate, the referral form with its consent, 我的融资) and the staff list and detail
-of referrals.
+indicative estimate, the referral form with its consent, 我的融资) and the staff list of
+referrals (the console frame's ``ListPage``: search, filters, sorting, pages, Excel export; the
+funnel above it) with its detail page.
 
 The Flask adapter of ``loans``: the binding, policies and receivables are read through
-``policies.usecases.enterprise_facts`` and passed to ``loans.usecases`` as plain facts. The
-staff list's query is ``loans.usecases.listing`` (so the console frame can take it over).
+``policies.usecases.enterprise_facts`` and passed to ``loans.usecases`` as plain facts.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
 
 from core.services import current
 from core.uow import Actor, UnitOfWork
@@ -22,12 +23,12 @@ from loans.models import Referral
 from loans.usecases import Applicant, ReferralRefused, Status
 from policies.usecases import EnterpriseFacts, enterprise_facts
 from web import csrf
+from web.console.lists import Choice, Col, ListPage
 from web.h5 import current_follower, follower_page
-from web.staff import staff_page
 
 bp = Blueprint("loans_pages", __name__, url_prefix="/h5")
 staff = Blueprint("loans_staff", __name__, url_prefix="/staff/referrals")
-PAGE_SIZE = 50
+CHANNELS = {"wechat": "公众号对话", "miniprogram": "小程序", "h5": "H5 页面"}
 
 
 @bp.before_request
@@ -88,25 +89,6 @@ def loans_page() -> tuple[str, int]:
 
 # --- staff: referrals ----------------------------------------------------------------------------
 
-@staff.get("/", endpoint="referrals")  # the console link (the manifest's staff_nav)
-@staff_page(LOANS_READ)
-def referrals_list() -> str:
-    status = request.args.get("status") or None
-    if status not in set(Status):
-        status = None
-    filters = loans.Filters(status=status, bank_code=request.args.get("bank") or None,
-                            query=request.args.get("q", "")[:60])
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    session = current().db.session
-    rows, total = loans.listing(session, filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-    return render_template("pages/loans/staff_referrals.html", rows=rows, total=total,
-                           filters=filters, page=page, pages=max(-(-total // PAGE_SIZE), 1),
-                           Status=Status, funnel=loans.stats(session),
-                           banks=loans.banks(current().settings.section("loans")), **WORDS)
-
-
-@staff.get("/<id:referral_id>")
-@staff_page(LOANS_READ)
 def referral_detail(referral_id: int) -> Any:
     session = current().db.session
     referral = session.get(Referral, referral_id)
@@ -114,3 +96,30 @@ def referral_detail(referral_id: int) -> Any:
         abort(404)
     return render_template("pages/loans/staff_referral.html", r=referral,
                            events=loans.events_of(session, referral.id), **WORDS)
+
+
+def funnel() -> str:
+    """Above the list: where all the referrals are now."""
+    return render_template("pages/loans/_funnel.html", funnel=loans.stats(current().db.session),
+                           Status=Status, **WORDS)
+
+
+STATUS_LABELS = {s.value: name for s, name in loans.STATUS_NAMES.items()}
+REFERRALS = ListPage(  # the console link's endpoint "loans_staff.referrals" (staff_nav)
+    name="referrals", title="融资转介", permission=LOANS_READ,
+    query=lambda: select(Referral.id, Referral.tracking_code, Referral.enterprise_name,
+                         Referral.sample, Referral.policy_number, Referral.bank_name,
+                         Referral.status, Referral.channel, Referral.bank_note,
+                         Referral.created_at, Referral.updated_at),
+    columns=(Col("tracking_code", "跟踪码"), Col("enterprise_name", "企业"),
+             Col("sample", "示例数据", labels={"True": "是", "False": "否"}),
+             Col("policy_number", "保单号", in_list=False), Col("bank_name", "银行"),
+             Col("status", "状态", labels=STATUS_LABELS), Col("channel", "渠道", labels=CHANNELS),
+             Col("bank_note", "银行说明", in_list=False),
+             Col("created_at", "转介时间", "datetime"), Col("updated_at", "更新时间", "datetime"),
+             Col("id", "编号", "int", in_list=False)),
+    search=("tracking_code", "enterprise_name", "bank_name"),
+    filters=(Choice("status", "状态", STATUS_LABELS), Choice("channel", "渠道", CHANNELS)),
+    dates="created_at", sort="-updated_at", detail=referral_detail, above=funnel,
+)
+REFERRALS.register(staff)  # GET /staff/referrals/, /export.xlsx, /<id>, behind loans.read

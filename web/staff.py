@@ -29,6 +29,7 @@ from identity.access import ROLE_LABELS, Permission, Role, allowed, check_permis
 from identity.links import safe_next_path
 from identity.models import AuditEntry, StaffAccount
 from web import csrf
+from web.console import notices
 from web.console.lists import Col, ListPage
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/staff")
@@ -163,7 +164,8 @@ def home() -> str:
     account = current().db.session.get(StaffAccount, principal.staff_id)
     permissions = [p for p in rules() if allowed(principal.roles, p)]
     return render_template("pages/staff/home.html", account=account, permissions=permissions,
-                           role_labels=_role_labels(principal.roles))
+                           role_labels=_role_labels(principal.roles),
+                           notices=notices.for_staff(principal))
 
 
 @bp.get("/accounts")

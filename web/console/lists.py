@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import Select, String, cast, func, or_
 from sqlalchemy.sql.elements import ColumnElement, Label
 from werkzeug.wrappers import Response
@@ -55,6 +56,9 @@ class Choice:
     key: str
     title: str
     options: Mapping[str, str]
+    # A condition other than "column == value" (e.g. a deadline near, which moves with today):
+    # (value) -> the WHERE clause, built per request. None: the column named ``key`` equals it.
+    where: Callable[[str], ColumnElement[bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,12 @@ class ListPage:
     sort: str = "-id"  # the default order: a column key, "-" for descending
     detail: Callable[[int], Any] | None = None  # a custom detail view; None: every column
     page_size: int = 50
+    # HTML shown above the list (a warning, a summary), built per request; None: nothing.
+    above: Callable[[], str] | None = None
+    # An aggregate list (rows grouped): the query of the rows in [start, end) (UTC bounds of
+    # the Beijing days, None: open), so that the date range applies before the grouping;
+    # ``dates`` then names the column the form shows. None: ``query`` and a range over it.
+    ranged: Callable[[datetime | None, datetime | None], Select[Any]] | None = None
     blueprint: str = ""  # set by register()
 
     # --- the statement ----------------------------------------------------------------------
@@ -124,14 +134,21 @@ class ListPage:
         return column.element if isinstance(column, Label) else column
 
     def statement(self, chosen: Filter) -> Select[Any]:
-        statement = self.query()
-        for key, value in chosen.choices.items():
-            statement = statement.where(self._column(statement, key) == value)
+        if self.ranged is not None:
+            statement = self.ranged(_utc(chosen.start) if chosen.start else None,
+                                    _utc(chosen.end + timedelta(days=1)) if chosen.end else None)
+        else:
+            statement = self.query()
+        for choice in self.filters:
+            value = chosen.choices.get(choice.key)
+            if value is not None:
+                statement = statement.where(choice.where(value) if choice.where is not None
+                                            else self._column(statement, choice.key) == value)
         if chosen.q and self.search:
             statement = statement.where(or_(*(
                 cast(self._column(statement, key), String).icontains(chosen.q, autoescape=True)
                 for key in self.search)))
-        if self.dates:
+        if self.dates and self.ranged is None:
             statement = self._date_range(statement, chosen)
         sort = chosen.sort or self.sort
         column = self._column(statement, sort.removeprefix("-"))
@@ -217,6 +234,7 @@ class ListPage:
         total = self.count(statement)
         pages = max((total + self.page_size - 1) // self.page_size, 1)
         return render_template("pages/console/list.html", page=self, chosen=chosen,
+                               above=Markup(self.above()) if self.above else "",
                                rows=self.rows(statement, chosen), total=total, pages=pages,
                                columns=[c for c in self.columns if c.in_list],
                                described=self.describe(chosen))

@@ -38,6 +38,11 @@ BACKGROUND = "getComputedStyle(document.body).backgroundColor"
 STYLED = "rgb(245, 246, 248)"  # base.html's body background: the nonce'd style applied
 
 
+SAME_FONT_AS_PAGE = """selector => [...document.querySelectorAll(selector)].every(
+    element => getComputedStyle(element).fontFamily
+               === getComputedStyle(document.body).fontFamily)"""
+
+
 @pytest.fixture
 def production_site(base_config):
     app = production_app(base_config)
@@ -105,6 +110,8 @@ def test_production_pages_render_in_chromium_without_a_csp_violation(production_
     page.click("button[type=submit]")
     page.wait_for_url(f"{site}/staff/")
     assert "您好" in page.locator("h1").inner_text()
+    # The sign-out button's Chinese in the page's font, not the system UI font's boxes.
+    assert page.evaluate(SAME_FONT_AS_PAGE, "button"), "a button does not use the page's font"
     shoot_and_scan(page, "production-staff-home")
     page.goto(f"{site}/staff/accounts")
     shoot_and_scan(page, "production-staff-accounts")

@@ -359,3 +359,30 @@ def test_the_date_helpers_cover_a_range_of_beijing_days():
     assert query.start_utc == datetime(2026, 11, 2, 16, 0, tzinfo=UTC)
     with pytest.raises(BadRange):
         make_query(now, date(2025, 1, 1), date(2026, 12, 1))
+
+
+NAV_LINK = re.compile(r"<nav class=\"console-nav\"[^>]*>(.*?)</nav>", re.S)
+
+
+def nav_links(html: str) -> list[str]:
+    found = NAV_LINK.search(html)
+    assert found is not None, "the console's navigation is missing"
+    return re.findall(r'href="([^"]+)"', found.group(1))
+
+
+@pytest.mark.parametrize("role", ["operator", "claims_reviewer", "academy_editor", "admin"])
+def test_each_role_walks_every_page_its_navigation_shows_and_no_other(services, live_server,
+                                                                      role):
+    make_staff(services, "walk.reference", ["admin"])
+    admin, _ = sign_in(live_server, "walk.reference")
+    every_page = set(nav_links(admin.get(f"{live_server}/staff/", timeout=5).text))
+    make_staff(services, f"walk.{role}", [role])
+    browser, home = sign_in(live_server, f"walk.{role}")
+    shown = nav_links(home.text)
+    assert set(shown) <= every_page
+    for path in shown:
+        page = browser.get(f"{live_server}{path}", timeout=10)
+        assert page.status_code == 200, (role, path, page.status_code)
+        assert nav_links(page.text) == shown, (role, path)  # the same frame on every page
+    for path in every_page - set(shown):
+        assert browser.get(f"{live_server}{path}", timeout=10).status_code == 403, (role, path)

@@ -133,7 +133,7 @@ class TcpProxy:
                     if not data:
                         return
                     (upstream if sock is client else client).sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: cut() closed a socket between two selects
             return
         finally:
             for sock in sockets:

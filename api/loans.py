@@ -35,7 +35,7 @@ from api import (
 )
 from api.docs import mark
 from api.enterprise import current_binding
-from api.pagination import PageArgs, page_of, paginated, window
+from api.pagination import PageArgs, page_of, paginated, paginated_list, window
 from api.work import commit, unit_of_work
 from core.services import current
 from core.uow import Actor
@@ -228,9 +228,7 @@ def list_referrals(args: dict[str, Any]) -> dict[str, Any]:
     if require_principal().is_follower:
         rows = [row for row in loans.referrals_of(session, current_binding().enterprise_id)
                 if not args.get("status") or row.status == args["status"]]
-        limits = window(args)
-        page = rows[limits["offset"]:limits["offset"] + limits["limit"]]
-        return paginated([shaped(row) for row in page], len(rows), args)
+        return paginated_list(rows, args, shaped)
     rows, total = loans.listing(session, loans.Filters(status=args.get("status")),
                                 **window(args))
     return paginated([shaped(row) for row in rows], total, args)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -60,6 +61,14 @@ def paginated(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, A
         "page": {"page": int(args.get("page", 1)), "per_page": per_page, "total": total,
                  "pages": math.ceil(total / per_page) if total else 0},
     }
+
+
+def paginated_list(rows: list[Any], args: dict[str, Any],
+                   shape: Callable[[Any], Any]) -> dict[str, Any]:
+    """The page ``args`` asks for of rows already in memory (a follower's own few), shaped."""
+    limits = window(args)
+    page = rows[limits["offset"]:limits["offset"] + limits["limit"]]
+    return paginated([shape(row) for row in page], len(rows), args)
 
 
 def fetch_page(session: Any, query: Any, order_by: tuple[Any, ...], args: dict[str, Any]

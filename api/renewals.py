@@ -22,7 +22,7 @@ from api import (
     staff_required,
 )
 from api.enterprise import current_binding, member
-from api.pagination import PageArgs, page_of, paginated, window
+from api.pagination import PageArgs, page_of, paginated, paginated_list, window
 from api.work import commit, unit_of_work
 from core.countries import display_name
 from policies import renewals
@@ -113,9 +113,7 @@ def list_renewals(args: dict[str, Any]) -> dict[str, Any]:
     if principal.is_follower:
         rows = [row for row in renewals.of_enterprise(session, current_binding().enterprise_id)
                 if not args.get("status") or row.status == args["status"]]
-        limits = window(args)
-        return paginated([shaped(r) for r in rows[limits["offset"]:limits["offset"]
-                                                  + limits["limit"]]], len(rows), args)
+        return paginated_list(rows, args, shaped)
     rows, total = renewals.listing(session, args.get("status"), **window(args))
     return paginated([shaped(row) for row in rows], total, args)
 

@@ -47,23 +47,20 @@ from academy.usecases import (
 from core.countries import display_name
 from core.services import current
 from core.uow import Actor, UnitOfWork
-from identity import Principal, audit
+from identity import Principal
 from support.usecases import Filters, Kind, listing, messages_of
-from web import csrf
 from web.h5 import current_follower, follower_page
 from web.staff import current_staff, staff_page
+from web.work import commit as _commit
+from web.work import page_uow, protect_forms
 from wechat.alerts import fan_out_alert
-from wechat.delivery import send_after_commit
 
 bp = Blueprint("academy_pages", __name__, url_prefix="/h5/academy")
 staff_bp = Blueprint("academy_staff", __name__, url_prefix="/staff/academy")
 
 
-@bp.before_request
-@staff_bp.before_request
-def _protect_forms() -> None:
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+bp.before_request(protect_forms)
+staff_bp.before_request(protect_forms)
 
 
 @bp.app_template_global()
@@ -72,15 +69,9 @@ def country_zh(code: str) -> str:
 
 
 def _uow(actor: Actor) -> UnitOfWork:
-    services = current()
-    return UnitOfWork(session=services.db.session, now=services.clock(), actor=actor,
-                      settings=services.settings, redis=services.redis.text,
-                      audit_log=audit.record)
+    return page_uow(actor, with_audit=True)
 
 
-def _commit(uow: UnitOfWork) -> None:
-    uow.session.commit()
-    send_after_commit(uow.outbox, current().jobs)
 
 
 def _follower() -> tuple[Principal, UnitOfWork]:

@@ -38,17 +38,18 @@ from claims.usecases import (
     Who,
 )
 from core.services import current
-from core.uow import Actor, UnitOfWork
+from core.uow import Actor
 from core.workdays import add_workdays, workdays_between
-from identity import audit
 from policies.access import binding_of
 from policies.models import Binding
 from policies.numbers import plain
-from web import csrf
 from web.console.lists import Choice, Col, ListPage
 from web.console.notices import home_notice
 from web.h5 import current_follower, follower_page
 from web.staff import current_staff, staff_page
+from web.work import commit as _commit
+from web.work import page_uow as _uow
+from web.work import protect_forms
 from wechat.claims import tell_status
 
 bp = Blueprint("claims_pages", __name__, url_prefix="/h5")
@@ -56,25 +57,12 @@ staff = Blueprint("claims_staff", __name__, url_prefix="/staff/claims")
 UPLOAD_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
-@bp.before_request
-@staff.before_request
-def _protect_forms() -> None:
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+bp.before_request(protect_forms)
+staff.before_request(protect_forms)
 
 
-def _uow(actor: Actor, with_audit: bool = False) -> UnitOfWork:
-    services = current()
-    return UnitOfWork(session=services.db.session, now=services.clock(), actor=actor,
-                      settings=services.settings, redis=services.redis.text,
-                      audit_log=audit.record if with_audit else None)
 
 
-def _commit(uow: UnitOfWork) -> None:
-    from wechat.delivery import send_after_commit
-
-    uow.session.commit()
-    send_after_commit(uow.outbox, current().jobs)
 
 
 def _binding() -> Binding | None:

@@ -22,33 +22,23 @@ from loans.manifest import LOANS_READ
 from loans.models import Referral
 from loans.usecases import Applicant, ReferralRefused, Status
 from policies.usecases import EnterpriseFacts, enterprise_facts
-from web import csrf
 from web.console.lists import Choice, Col, ListPage
 from web.h5 import current_follower, follower_page
+from web.work import commit as _commit
+from web.work import page_uow as _uow
+from web.work import protect_forms
 
 bp = Blueprint("loans_pages", __name__, url_prefix="/h5")
 staff = Blueprint("loans_staff", __name__, url_prefix="/staff/referrals")
 CHANNELS = {"wechat": "公众号对话", "miniprogram": "小程序", "h5": "H5 页面"}
 
 
-@bp.before_request
-@staff.before_request
-def _protect_forms() -> None:
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+bp.before_request(protect_forms)
+staff.before_request(protect_forms)
 
 
-def _uow(actor: Actor) -> UnitOfWork:
-    services = current()
-    return UnitOfWork(session=services.db.session, now=services.clock(), actor=actor,
-                      settings=services.settings, redis=services.redis.text)
 
 
-def _commit(uow: UnitOfWork) -> None:
-    from wechat.delivery import send_after_commit
-
-    uow.session.commit()
-    send_after_commit(uow.outbox, current().jobs)
 
 
 def _standing(uow: UnitOfWork) -> EnterpriseFacts:

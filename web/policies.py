@@ -16,8 +16,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from sqlalchemy import select
 
 from core.services import current
-from core.uow import Actor, UnitOfWork
-from identity import audit
+from core.uow import Actor
 from policies import eligibility, renewals, shipments
 from policies.access import binding_of
 from policies.binding import Member
@@ -29,10 +28,12 @@ from policies.records import PAYMENT_METHODS, effective_status, policies_of
 from policies.renewals import RenewalRefused, RenewalStatus
 from policies.shipments import ShipmentInput, ShipmentRefused
 from policies.usecases import check_eligibility
-from web import csrf
 from web.console.lists import Choice, Col, ListPage
 from web.h5 import current_follower, follower_page
 from web.staff import current_staff, staff_page
+from web.work import commit as _commit
+from web.work import page_uow as _uow
+from web.work import protect_forms
 from wechat.notices import tell_renewal_status
 
 bp = Blueprint("policies_pages", __name__, url_prefix="/h5")
@@ -44,25 +45,12 @@ TEST_NAMES = {Test.SME: "小微企业（工信部联企业〔2011〕300号）",
               Test.ASSOCIATION: "全国性行业协会、商会文件规定的小微企业"}
 
 
-@bp.before_request
-@staff.before_request
-def _protect_forms() -> None:
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+bp.before_request(protect_forms)
+staff.before_request(protect_forms)
 
 
-def _uow(actor: Actor, with_audit: bool = False) -> UnitOfWork:
-    services = current()
-    return UnitOfWork(session=services.db.session, now=services.clock(), actor=actor,
-                      settings=services.settings, redis=services.redis.text,
-                      audit_log=audit.record if with_audit else None)
 
 
-def _commit(uow: UnitOfWork) -> None:
-    from wechat.delivery import send_after_commit
-
-    uow.session.commit()
-    send_after_commit(uow.outbox, current().jobs)
 
 
 def _member() -> Member:

@@ -4,13 +4,15 @@ clarifying question between close answers, or nothing (with the nearest topics).
 1. the services' router (``core.intents``) on the words as typed: its words, commands with
    their arguments and patterns always win ("我在温州找哪个网点" → branches with 温州);
 2. the same router on the sentence folded: traditional characters to simplified (OpenCC t2s),
-   full-width to half-width, lower case, typos and English to our words (``synonyms.toml``);
+   full-width to half-width, lower case, typos and English to our words (``synonyms.toml``),
+   then our words typed with a wrong character of the same sound or spelled in pinyin
+   (``kb.spelling``); a service's word found only here still beats a pattern as typed;
 3. BM25 over every knowledge-base entry and every declared intent (its title, words and
    examples), on jieba's words (with a domain dictionary: every keyword and service word) plus
    character pairs, so that a sentence with one wrong character still finds its topic.
 
 Nothing here knows WeChat or Flask; ``benchmarks/kb_accuracy.py`` measures it on the question
-set in ``kb/questions.tsv``.
+set in ``benchmarks/kb_questions.tsv``.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ import opencc
 from core.conversation import Control
 from core.intents import Intent, IntentRouter, Understood
 from kb.content import KnowledgeBase
+from kb.spelling import SoundCorrector
 
 INTENT_PREFIX = "intent:"
+# How the router read a sentence when the reading is the service's own: never second-guessed.
+SURE = ("word", "phrase", "menu")
 # Below this share of the sentence's weight found in the best document, nothing fits.
 MIN_COVERAGE = 0.25
 MIN_SCORE = 6.0
@@ -118,6 +123,9 @@ class Folder:
         return self._pattern.sub(lambda found: self._table[found.group(0)], base)
 
 
+OUR_FREQUENCY = 200000  # high, so that jieba keeps our words whole
+
+
 class Tokens:
     """jieba's words with our dictionary, without stop words; plus character pairs."""
 
@@ -127,7 +135,11 @@ class Tokens:
         self._jieba.initialize()
         for word in sorted(set(dictionary)):
             if _CJK_RUN.search(word) and " " not in word:
-                self._jieba.add_word(word, freq=200000)
+                self._jieba.add_word(word, freq=OUR_FREQUENCY)
+
+    def is_common_word(self, text: str) -> bool:
+        """A word of jieba's own dictionary (ours are added with a frequency of their own)."""
+        return 0 < self._jieba.FREQ.get(text, 0) != OUR_FREQUENCY
 
     def words(self, text: str) -> list[str]:
         return [word for raw in self._jieba.lcut(text)
@@ -213,6 +225,7 @@ class Understanding:
         dictionary += [self.fold(word) for intent in intents for word in intent.words]
         dictionary += list(kb.synonyms.values())
         self.tokens = tokens_for(dictionary)
+        self.correct = SoundCorrector(dictionary, self.tokens.is_common_word)
         docs: list[tuple[str, str, Counter[str]]] = []
         for entry in kb.entries:
             # The topic is the canonical question: it counts twice.
@@ -230,10 +243,14 @@ class Understanding:
         return found
 
     def resolve(self, text: str) -> Result:
-        folded = self.fold(text)
+        folded = self.correct(self.fold(text))
         understood = self.router.understand(text)
-        if understood is None and folded != text:
-            understood = self.router.understand(folded)
+        if folded != text and (understood is None or understood.how not in SURE):
+            # "可以投保嗎" is a sentence pattern as typed and one of a service's words folded:
+            # the word is the surer reading.
+            again = self.router.understand(folded)
+            if again is not None and (understood is None or again.how in SURE):
+                understood = again
         if understood is None:
             return self.rank(folded)
         return self.review(understood, folded) or Result("intent", understood=understood,
@@ -247,7 +264,7 @@ class Understanding:
         is a question about the command word ("红绿灯有啥特点", "账期多长"), and a sentence
         pattern with no argument ("信用证出口能投保吗" is about letters of credit, not a test
         of the company)."""
-        if understood.how in ("word", "phrase", "menu") or understood.intent.slot == "question":
+        if understood.how in SURE or understood.intent.slot == "question":
             return None
         if understood.argument and (understood.how != "command"
                                     or not QUESTION.search(self.fold(understood.argument))):

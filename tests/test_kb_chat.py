@@ -26,6 +26,9 @@ from helpers import make_staff, staff_token
     ("红灯是什么意思", "审慎地开展交易"),
     ("账期多长", "1年以内"),                        # not the due-date calculator's "账期 …"
     ("中国信保是什么", "2001年12月18日"),
+    ("开正行倒闭了赔不赔", "开证行"),               # a homophone typo no list names
+    ("lipei yao duo jiu", "30个工作日内"),          # pinyin typed without a Chinese keyboard
+    ("xinbaodai advantages", "纯信用、秒审批"),
 ])
 def test_questions_are_answered_with_their_source(wechat, typed, expected):
     reply = wechat.say("o-kb-answer", typed)
@@ -48,6 +51,11 @@ def test_an_answer_about_a_service_ends_with_the_way_in(wechat):
 
 def test_services_words_and_arguments_still_come_first(wechat):
     assert "温州" in wechat.say("o-kb-first", "我在温州找哪个网点")
+    assert "西藏由中国信保四川分公司负责" in wechat.say("o-kb-first", "西藏的业务归哪个分公司管")
+    # a service's word in traditional characters is that word, not a sentence to rank
+    started = wechat.say("o-kb-first-trad", "可以投保嗎")
+    assert "信保易适用企业测试" in started
+    assert started == wechat.say("o-kb-first-simplified", "可以投保吗")
     assert "【可损通知与索赔】" in wechat.say("o-kb-first", "理赔")
 
 

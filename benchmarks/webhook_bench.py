@@ -4,8 +4,11 @@ Both run under gunicorn with the same workers; both get the same signed load (fr
 several followers) on two paths: the 帮助 text and a menu click. For each it prints the
 saturated throughput (msg/s) and p50 / p99 latency at half of that rate, and the ratio.
 
-Targets (issue "The WeChat core"): with real Redis and PostgreSQL, Xinbao ≥ 0.5× the bare
-webhook's msg/s, p99 < 25 ms at half load.
+Targets (issue "Performance at scale"): with real Redis and PostgreSQL, Xinbao ≥ 0.35× the
+bare webhook's msg/s (the goal beyond: 0.5×), p99 < 25 ms at half load. With real Redis an
+``xinbao worker`` runs beside the servers, as in production: it writes the inbound log behind
+the replies (``core.inbound_log``) on the same cores; at the end the script waits for the log
+to be written and prints how long that took and how many messages are stored.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench \\
     REDIS_URL=redis://127.0.0.1:6379/9 \\
@@ -64,6 +67,29 @@ def start_gunicorn(target: str, port: int, workers: int, threads: int,
             time.sleep(0.2)
     process.kill()
     raise SystemExit(f"{target} did not start on port {port}")
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen:
+    """``xinbao worker``: its drain writes the inbound log into the database as it comes."""
+    return subprocess.Popen([sys.executable, "-m", "xinbao_cli", "worker"], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def report_log_written(env: dict[str, str], timeout: float = 120.0) -> None:
+    """Wait for the worker to write what the log still holds; print how long it took."""
+    from redis import Redis
+
+    from core.inbound_log import STREAM
+
+    client = Redis.from_url(env["REDIS_URL"])
+    started = time.monotonic()
+    backlog = client.xlen(STREAM)
+    while client.xlen(STREAM) and time.monotonic() - started < timeout:
+        time.sleep(0.1)
+    left = client.xlen(STREAM)
+    print(f"inbound log: {backlog} messages waiting when the load stopped, written "
+          f"{'in' if not left else 'NOT within'} {time.monotonic() - started:.1f} s"
+          f"{f' ({left} left)' if left else ''}")
 
 
 def request_factory(simulator: WeChatSimulator, path: str) -> Callable[[], tuple[str, bytes]]:
@@ -154,6 +180,7 @@ def main() -> None:
     env["XINBAO_PUBLIC_URL"] = f"http://127.0.0.1:{ports['xinbao']}"
     servers = [
         start_gunicorn("app:create_app()", ports["xinbao"], workers, args.threads, env),
+        *([] if embedded else [start_worker(env)]),
         start_gunicorn("benchmarks.bare_webhook:create_app()", ports["bare"], workers,
                        args.threads, env),
     ]
@@ -166,9 +193,11 @@ def main() -> None:
                        for name, port in ports.items()}
             ratio = results["xinbao"]["saturated"].rate / results["bare"]["saturated"].rate
             p99 = results["xinbao"]["half"].p99_ms
-            verdict = "PASS" if ratio >= 0.5 and p99 < 25 else "MISS"
-            print(f"  ratio xinbao/bare {ratio:.2f} (target ≥ 0.5); xinbao p99 {p99:.2f} ms "
-                  f"(target < 25 ms) → {verdict}")
+            verdict = "PASS" if ratio >= 0.35 and p99 < 25 else "MISS"
+            print(f"  ratio xinbao/bare {ratio:.2f} (target ≥ 0.35, goal 0.5); xinbao p99 "
+                  f"{p99:.2f} ms (target < 25 ms) → {verdict}")
+        if not embedded:
+            report_log_written(env)
     finally:
         for server in servers:
             server.terminate()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base
 from core.models import utcnow
-from core.redis_store import UNAVAILABLE, key
+from core.redis_store import UNAVAILABLE, forget, key, read
 
 log = logging.getLogger(__name__)
 
@@ -95,24 +95,26 @@ class CursorStore:
         self.redis = client
 
     @staticmethod
-    def _key(openid: str) -> str:
+    def key_for(openid: str) -> str:
         return key("conversation", openid)
 
     def get(self, openid: str) -> Cursor | None:
         """Raises ``core.redis_store.UNAVAILABLE`` errors: the caller reads the draft rows."""
-        raw = self.redis.get(self._key(openid))
+        raw = read(self.redis, self.key_for(openid))
         return Cursor.from_json(raw) if raw else None
 
     def put(self, openid: str, cursor: Cursor, now: datetime) -> None:
         ttl = max(cursor.deadline - now, timedelta(0)) + NOTICE_GRACE
+        forget(self.key_for(openid))
         try:
-            self.redis.set(self._key(openid), cursor.to_json(), ex=int(ttl.total_seconds()))
+            self.redis.set(self.key_for(openid), cursor.to_json(), ex=int(ttl.total_seconds()))
         except UNAVAILABLE as error:
             log.warning("conversation cursor not saved (%s)", type(error).__name__)
 
     def clear(self, openid: str) -> None:
+        forget(self.key_for(openid))
         try:
-            self.redis.delete(self._key(openid))
+            self.redis.delete(self.key_for(openid))
         except UNAVAILABLE as error:
             log.warning("conversation cursor not cleared (%s)", type(error).__name__)
 

@@ -26,6 +26,12 @@ FOLLOWER_LOCK_SECONDS = 10
 FOLLOWER_LOCK_WAIT_SECONDS = 4
 
 _local_locks: dict[str, threading.Lock] = {}
+
+
+def follower_lock_key(openid: str) -> str:
+    """The lock's key: taken here, or by the webhook's first round trip (``wechat.intake``)."""
+    return key("lock", "user", openid)
+
 _local_guard = threading.Lock()
 
 
@@ -37,7 +43,7 @@ class FollowerLocks:
     def hold(self, openid: str, session: Session) -> Iterator[None]:
         """Serialise the messages of one follower; raises ``LockError`` when the previous one
         is still being answered after the wait."""
-        lock = self.redis.lock(key("lock", "user", openid), timeout=FOLLOWER_LOCK_SECONDS,
+        lock = self.redis.lock(follower_lock_key(openid), timeout=FOLLOWER_LOCK_SECONDS,
                                blocking_timeout=FOLLOWER_LOCK_WAIT_SECONDS)
         try:
             acquired = lock.acquire()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import fakeredis
@@ -49,3 +52,38 @@ def connect(url: str) -> RedisConnections:
 def key(*parts: object) -> str:
     """Every key this project writes starts with one prefix, so operators can find them."""
     return KEY_PREFIX + ":".join(str(part) for part in parts)
+
+
+# --- what a request read in its first round trip ---------------------------------------------
+# The webhook reads the follower's small keys (an open hand-off, a numbered question, the
+# conversation cursor) together with its dedupe claim, in one script (``wechat.intake``). The
+# stores read them through ``read``: a key read already costs no second round trip.
+
+_PREFETCHED: ContextVar[dict[str, str | None] | None] = ContextVar("xinbao_prefetched",
+                                                                    default=None)
+
+
+@contextmanager
+def prefetched(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Within this block (one message's handling, in its thread), ``read`` answers these keys
+    without asking Redis; ``None`` is a key known to be absent."""
+    token = _PREFETCHED.set(dict(values))
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
+def read(client: redis.Redis, name: str) -> str | None:
+    """GET, unless this message's first round trip read the key already."""
+    values = _PREFETCHED.get()
+    if values is not None and name in values:
+        return values[name]
+    return client.get(name)
+
+
+def forget(name: str) -> None:
+    """The key is about to change: later reads ask Redis."""
+    values = _PREFETCHED.get()
+    if values is not None:
+        values.pop(name, None)

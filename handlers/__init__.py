@@ -4,7 +4,9 @@ Each service's manifest (``core.features``) names its chat modules; a chat modul
 ``HANDLERS`` (intent name -> handler) and optionally ``EVENTS`` (WeChat event -> handler),
 ``FALLBACKS`` (message type -> handler), ``DEFAULT``, ``FLOWS``, ``HOLDS`` (functions that may
 take a message before any conversation or intent: an open hand-off to a person, a numbered
-question) and ``REFINE`` (one per app: a second reading of what the router understood). The
+question), ``PREFETCH`` (functions openid -> a Redis key the module reads on most messages:
+fetched with the webhook's first round trip, ``wechat.intake``) and ``REFINE`` (one per app: a
+second reading of what the router understood). The
 order in which a message finds its handler is fixed in ``handlers.dispatch`` and does not
 depend on the order of the services or of their modules.
 
@@ -14,6 +16,7 @@ intent must have exactly one handler: an ambiguous or incomplete declaration sto
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
 from typing import Any
@@ -39,6 +42,7 @@ class ChatTable:
         self.flows: dict[str, Flow] = {}
         self.default: Handler | None = None
         self.holds: list[Hold] = []
+        self.prefetch: list[Callable[[str], str]] = []
         self.refine: Refine | None = None
 
     def add(self, module: Any) -> None:
@@ -49,6 +53,7 @@ class ChatTable:
         _merge(self.flows, {flow.name: flow for flow in getattr(module, "FLOWS", [])},
                f"{name}: conversation")
         self.holds += list(getattr(module, "HOLDS", ()))
+        self.prefetch += list(getattr(module, "PREFETCH", ()))
         if getattr(module, "REFINE", None) is not None:
             if self.refine is not None:
                 raise ValueError(f"{name}: a second REFINE")
@@ -94,4 +99,4 @@ def build_dispatcher(features: tuple[Feature, ...], services: Services) -> Dispa
                                   timedelta(seconds=timeout))
     return Dispatcher(router, table.handlers, table.events, table.fallbacks, table.default,
                       conversations, FollowerLocks(services.redis.text), holds=table.holds,
-                      refine=table.refine)
+                      refine=table.refine, prefetch=table.prefetch)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
 from typing import Any
 
 from redis.exceptions import LockError
@@ -43,12 +45,11 @@ from core.services import Services
 from handlers.context import Ctx, Handler, render
 from handlers.conversations import Conversations
 from handlers.inputs import input_of
-from wechat.delivery import CustomerServiceQuota, deliver_later, send_after_commit
+from wechat.delivery import CustomerServiceQuota, deliver_later, grant_kind, send_after_commit
+from wechat.inbound import log_row
+from wechat.intake import Admission
 
 log = logging.getLogger(__name__)
-
-# Events after which WeChat allows 3 customer-service messages within a minute.
-INTERACTION_EVENTS = frozenset({"click", "subscribe", "subscribe_scan", "scan"})
 
 Hold = Callable[[Ctx], "Reply | None"]
 Refine = Callable[[str, "Understood | None", Ctx], "Understood | None"]
@@ -58,7 +59,8 @@ class Dispatcher:
     def __init__(self, router: IntentRouter, handlers: dict[str, Handler],
                  events: dict[str, Handler], fallbacks: dict[str, Handler], default: Handler,
                  conversations: Conversations, locks: FollowerLocks,
-                 holds: Sequence[Hold] = (), refine: Refine | None = None) -> None:
+                 holds: Sequence[Hold] = (), refine: Refine | None = None,
+                 prefetch: Sequence[Callable[[str], str]] = ()) -> None:
         self.router = router
         self.handlers = handlers
         self.events = events
@@ -68,31 +70,61 @@ class Dispatcher:
         self.locks = locks
         self.holds = tuple(holds)
         self.refine = refine
+        self.prefetch = tuple(prefetch)
 
     def dispatch(self, msg: BaseMessage, fields: dict[str, Any], dedupe_key: str,
-                 services: Services, claimed: bool = False, replay: bool = False) -> Answer:
-        """Store the message, then answer it. What the follower is told is true: "saved" only
-        after the message was stored; a failure is never the answer a retry receives.
+                 services: Services, claimed: bool = False, replay: bool = False,
+                 admission: Admission | None = None) -> Answer:
+        """Answer the message; what the follower is told is true: "saved" only after what
+        they submitted was committed, and a failure is never the answer a retry receives.
 
-        ``claimed``: Redis's dedupe says this delivery is to be answered, even if the message
-        is stored already (an earlier attempt failed and let go). Without that word (Redis
-        away, or a kept message replayed) a message stored before was answered before.
+        ``admission``: the webhook's first Redis round trip claimed the message, logged it (it
+        reaches ``inbound_messages`` behind, ``core.inbound_log``), perhaps took the
+        follower's lock and granted the customer-service allowance. Without one (Redis away,
+        or a kept message replayed) the message is stored here first, and ``claimed`` says
+        whether Redis's dedupe asked for it to be answered even if it is stored already (an
+        earlier attempt failed and let go); a message stored before was answered before.
         ``replay``: a message kept while the database was down (``handlers.replay``)."""
-        openid = msg.source
-        session = services.db.session
+        if admission is None:
+            stored = self._store_first(msg, fields, dedupe_key, services, replay)
+            if isinstance(stored, Answer):
+                return stored
+            if not stored and not claimed:  # answered before: side effects once
+                return Answer(NoReply())
+        for attempt in (1, 2):
+            try:
+                return self._handle(msg, services, admission)
+            except DATABASE_UNAVAILABLE as error:
+                services.db.session.rollback()
+                services.db.remove()
+                log.warning("database unavailable", extra={"openid": hash_openid(msg.source)})
+                if admission is None:  # stored, then lost: a retry or the next round runs it
+                    return Answer(Text(render("error.j2")), final=False)
+                # A pooled connection a database restart broke: the pool is renewed; once more.
+                if attempt == 2 or not is_disconnect(error):
+                    return _keep_for_later(services, fields, dedupe_key)
+        raise AssertionError("unreachable")
+
+    def _store_first(self, msg: BaseMessage, fields: dict[str, Any], dedupe_key: str,
+                     services: Services, replay: bool) -> bool | Answer:
         try:
-            stored = _store_inbound(session, msg, fields, dedupe_key)
+            return _store_inbound(services.db.session,
+                                  log_row(msg, fields, dedupe_key, utcnow()))
         except DATABASE_UNAVAILABLE:
-            log.warning("database unavailable", extra={"openid": hash_openid(openid)})
+            log.warning("database unavailable", extra={"openid": hash_openid(msg.source)})
             services.db.remove()
             if replay:  # still down: it stays where it is kept
                 return Answer(NoReply(), final=False)
             return _keep_for_later(services, fields, dedupe_key)
-        if not stored and not claimed:  # answered before: side effects once
-            return Answer(NoReply())
+
+    def _handle(self, msg: BaseMessage, services: Services,
+                admission: Admission | None) -> Answer:
+        openid = msg.source
+        session = services.db.session
         try:
-            with self.locks.hold(openid, session):
-                _grant_quota(services, msg)
+            with self._follower_lock(openid, session, admission):
+                if admission is None:  # the webhook's round trip grants it otherwise
+                    _grant_quota(services, msg)
                 ctx = Ctx(msg=msg, input=input_of(msg), openid=openid, db=session,
                           services=services, now=services.clock(),
                           conversations=self.conversations)
@@ -103,6 +135,8 @@ class Dispatcher:
             session.rollback()
             log.warning("follower busy", extra={"openid": hash_openid(openid)})
             return Answer(Text(render("busy.j2")), final=False)
+        except DATABASE_UNAVAILABLE:
+            raise
         except Exception:
             session.rollback()
             log.exception("handler failed", extra={"openid": hash_openid(openid),
@@ -110,6 +144,18 @@ class Dispatcher:
             return Answer(Text(render("error.j2")), final=False)
         send_after_commit(ctx.uow.outbox, services.jobs)
         return Answer(self._finish(reply, ctx))
+
+    def _follower_lock(self, openid: str, session: Session,
+                       admission: Admission | None) -> AbstractContextManager[None]:
+        """Held already when the webhook's round trip took it (released by its second)."""
+        if admission is not None and admission.locked:
+            return nullcontext()
+        return self.locks.hold(openid, session)
+
+    def prefetch_keys(self, openid: str) -> list[str]:
+        """The follower's keys most messages read: fetched in the webhook's first round trip."""
+        return [self.conversations.cursors.key_for(openid),
+                *(key_for(openid) for key_for in self.prefetch)]
 
     def answer(self, ctx: Ctx) -> Reply:
         given = ctx.input
@@ -161,24 +207,16 @@ class Dispatcher:
         return reply
 
 
-def _store_inbound(session: Session, msg: BaseMessage, fields: dict[str, Any],
-                   dedupe_key: str) -> bool:
-    """Saved and committed before any handler runs: nothing a follower sent is lost. False when
-    it was stored before (a retry). A connection the database dropped since it was pooled (a
-    restart) is noticed here, on the first statement, and the insert tried once more.
+def _store_inbound(session: Session, row: dict[str, Any]) -> bool:
+    """Saved and committed before any handler runs while Redis is away (with Redis the inbound
+    log writes it behind): nothing a follower sent is lost. False when it was stored before (a
+    retry). A connection the database dropped since it was pooled (a restart) is noticed
+    here, on the first statement, and the insert tried once more.
 
-    A prebuilt Core INSERT on the table, not the ORM: this runs for every message, needs no
-    object back, and the ORM's insert path was a third of the webhook's CPU time.
+    A prebuilt Core INSERT on the table, not the ORM: this runs for every such message and
+    needs no object back.
     """
-    row = {
-        "dedupe_key": dedupe_key,
-        "openid": msg.source,
-        "msg_type": str(fields.get("MsgType", msg.type))[:32],
-        "event": getattr(msg, "event", None) or None,
-        "content": fields.get("Content"),
-        "payload": {k: v for k, v in fields.items() if isinstance(v, str)},
-        "created_at": utcnow(),
-    }
+    row = {**row, "created_at": datetime.fromisoformat(row["created_at"])}
     for attempt in (1, 2):
         try:
             session.execute(_INSERT_INBOUND, row)
@@ -210,10 +248,7 @@ def _keep_for_later(services: Services, fields: dict[str, Any], dedupe_key: str)
 def _grant_quota(services: Services, msg: BaseMessage) -> None:
     quota = CustomerServiceQuota(services.redis.text)
     try:
-        if msg.type != "event":
-            quota.grant_for_message(msg.source)
-        elif msg.event in INTERACTION_EVENTS:
-            quota.grant_for_event(msg.source)
+        quota.grant(msg.source, grant_kind(msg.type, getattr(msg, "event", None)))
     except REDIS_UNAVAILABLE:  # later messages fall back to the template message
         log.warning("customer-service quota not granted: Redis unavailable")
 

@@ -11,6 +11,7 @@ a row opens a hand-off).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from wechatpy.messages import BaseMessage
 
@@ -22,6 +23,7 @@ from core.conversation import (
     VoiceInput,
     as_text,
 )
+from core.inbound_log import unwritten
 from core.intents import Understood
 from core.logs import hash_openid
 from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
@@ -177,7 +179,7 @@ def open_handoff(msg: BaseMessage, ctx: Ctx) -> Reply:
         _flag(ctx, existing.id)
         return ctx.text("kb/handoff_already.j2", ticket_id=existing.id, hours=_hours(ctx))
     history = int(ctx.settings.section("kb").get("handoff_history", 10))
-    words = recent_words(uow, ctx.openid, history) or ["转人工客服"]
+    words = recent_words(uow, ctx.openid, history, unwritten=_unwritten(ctx)) or ["转人工客服"]
     subject = next((w for w in reversed(words) if w.casefold() not in HANDOFF_WORDS
                     and w not in NOT_THESE), "转人工客服")
     ticket = open_ticket(uow, ctx.openid, Kind.HANDOFF, subject, words)
@@ -200,6 +202,14 @@ def _flag(ctx: Ctx, ticket_id: int) -> None:
         HandoffFlag(ctx.services.redis.text).put(ctx.openid, ticket_id)
     except REDIS_UNAVAILABLE:  # the hold asks the database instead
         log.warning("hand-off flag not set: Redis unavailable")
+
+
+def _unwritten(ctx: Ctx) -> list[dict[str, Any]]:
+    """The follower's latest messages the inbound log has not written to the database yet."""
+    try:
+        return unwritten(ctx.services.redis.text, ctx.openid)
+    except REDIS_UNAVAILABLE:  # then every message was stored at once
+        return []
 
 
 def _unflag(ctx: Ctx) -> None:
@@ -258,4 +268,5 @@ def _as_message(ctx: Ctx) -> tuple[str, str | None]:
 HANDLERS: dict[str, Handler] = {HANDOFF.name: open_handoff, HANDOFF_CLOSE.name: close_handoff}
 FALLBACKS: dict[str, Handler] = {"text": answer_text, "voice": answer_voice}
 HOLDS = (handoff_hold, choice_hold)
+PREFETCH = (HandoffFlag.key_for, ChoiceStore.key_for)  # what the holds read on every message
 REFINE = refine

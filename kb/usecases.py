@@ -5,15 +5,18 @@ waiting for its answer, an open hand-off). The caller commits."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import redis
 from sqlalchemy import case, func, select
 
+from core.drafts import aware
 from core.logs import hash_openid
 from core.models import InboundMessage
-from core.redis_store import key
+from core.redis_store import forget, key, read
 from core.uow import UnitOfWork
 from kb.models import Gap
 
@@ -69,17 +72,25 @@ def list_gaps(uow: UnitOfWork, since: datetime | None = None, limit: int = 50,
 
 
 def recent_words(uow: UnitOfWork, openid: str, limit: int,
-                 within: timedelta = timedelta(hours=24)) -> list[str]:
-    """What the follower typed lately, oldest first: the conversation so far, for a person."""
+                 within: timedelta = timedelta(hours=24),
+                 unwritten: Sequence[Mapping[str, Any]] = ()) -> list[str]:
+    """What the follower typed lately, oldest first: the conversation so far, for a person.
+    ``unwritten``: the follower's latest messages not in the database yet (the inbound log's
+    rows, ``core.inbound_log.unwritten``), the one being answered among them."""
     if limit <= 0:
         return []
-    rows = uow.session.scalars(
-        select(InboundMessage.content)
+    stored = uow.session.execute(
+        select(InboundMessage.dedupe_key, InboundMessage.content, InboundMessage.created_at)
         .where(InboundMessage.openid == openid, InboundMessage.msg_type == "text",
                InboundMessage.created_at >= uow.now - within,
                InboundMessage.content.is_not(None))
-        .order_by(InboundMessage.id.desc()).limit(limit))
-    return [text.strip() for text in reversed(list(rows)) if text and text.strip()]
+        .order_by(InboundMessage.id.desc()).limit(limit)).all()
+    texts = {key: (created, content) for key, content, created in stored}
+    for row in unwritten:
+        if row["msg_type"] == "text" and row.get("content"):
+            texts.setdefault(row["dedupe_key"], (row["created_at"], row["content"]))
+    latest = sorted(texts.values(), key=lambda pair: aware(pair[0]))[-limit:]
+    return [content.strip() for _, content in latest if content.strip()]
 
 
 # --- chat state in Redis -----------------------------------------------------------------------
@@ -100,11 +111,11 @@ class ChoiceStore:
         self.client = client
 
     @staticmethod
-    def _key(openid: str) -> str:
+    def key_for(openid: str) -> str:
         return key("kb", "choice", openid)
 
     def get(self, openid: str) -> Choice | None:
-        raw = self.client.get(self._key(openid))
+        raw = read(self.client, self.key_for(openid))
         if not raw:
             return None
         try:
@@ -113,11 +124,13 @@ class ChoiceStore:
             return None
 
     def put(self, openid: str, choice: Choice) -> None:
-        self.client.set(self._key(openid), json.dumps(choice.__dict__, ensure_ascii=False),
+        forget(self.key_for(openid))
+        self.client.set(self.key_for(openid), json.dumps(choice.__dict__, ensure_ascii=False),
                         ex=CHOICE_SECONDS)
 
     def clear(self, openid: str) -> None:
-        self.client.delete(self._key(openid))
+        forget(self.key_for(openid))
+        self.client.delete(self.key_for(openid))
 
 
 class HandoffFlag:
@@ -128,15 +141,17 @@ class HandoffFlag:
         self.client = client
 
     @staticmethod
-    def _key(openid: str) -> str:
+    def key_for(openid: str) -> str:
         return key("kb", "handoff", openid)
 
     def get(self, openid: str) -> int | None:
-        raw = self.client.get(self._key(openid))
+        raw = read(self.client, self.key_for(openid))
         return int(raw) if raw and str(raw).isdigit() else None
 
     def put(self, openid: str, ticket_id: int) -> None:
-        self.client.set(self._key(openid), str(ticket_id))
+        forget(self.key_for(openid))
+        self.client.set(self.key_for(openid), str(ticket_id))
 
     def clear(self, openid: str) -> None:
-        self.client.delete(self._key(openid))
+        forget(self.key_for(openid))
+        self.client.delete(self.key_for(openid))

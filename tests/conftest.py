@@ -35,6 +35,8 @@ from core.redis_store import KEY_PREFIX
 from core.services import EXTENSION_KEY, Services
 from wechat.simulator import WeChatSimulator
 
+from helpers import drain_inbound_log
+
 REPO = Path(__file__).resolve().parent.parent
 REAL_REDIS = bool(os.environ.get("REDIS_URL"))
 REAL_DATABASE = bool(os.environ.get("DATABASE_URL"))
@@ -233,6 +235,9 @@ class WeChat:
         return self.send(self.sim.click(openid, key))
 
     def wait_for_jobs(self, timeout: float = 20.0) -> None:
+        """The jobs the message asked for, and the message itself written behind into the
+        database (``core.inbound_log``: by the worker's drain, or here)."""
+        drain_inbound_log(self.app, timeout)
         if self.worker is None:
             self.services.jobs.drain(timeout)
             return

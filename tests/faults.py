@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis as redis_lib
@@ -42,18 +43,23 @@ def require(condition: bool, why: str) -> None:
 class RedisProcess:
     """``redis-server`` on a free port, started, killed and restarted by the test."""
 
-    def __init__(self) -> None:
+    def __init__(self, data_dir: Path | None = None) -> None:
+        """``data_dir``: keep an append-only file there, synced on every write (the README's
+        production setting); without one the server keeps nothing on disk."""
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+        self.data_dir = data_dir
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        persistence = (["--appendonly", "yes", "--appendfsync", "always",
+                        "--dir", str(self.data_dir)] if self.data_dir else ["--appendonly", "no"])
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             *persistence], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis_lib.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -65,7 +71,7 @@ class RedisProcess:
         raise RuntimeError("redis-server did not start")
 
     def kill(self) -> None:
-        """As a crash: SIGKILL, nothing saved (this server keeps nothing on disk anyway)."""
+        """As a crash: SIGKILL, nothing saved but what the append-only file holds."""
         if self.process is not None:
             self.process.kill()
             self.process.wait(timeout=10)

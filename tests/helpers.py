@@ -70,3 +70,21 @@ def route_help_to(app, monkeypatch, handler) -> str:
 
     monkeypatch.setitem(app.extensions["xinbao.dispatcher"].handlers, Control.HELP, handler)
     return "帮助"
+
+
+def drain_inbound_log(app, timeout: float = 20.0) -> None:
+    """Every accepted message written into ``inbound_messages`` (the worker drains the log as
+    it comes; a test that reads the table drains it here, or waits for the worker's drain)."""
+    from core.db import UNAVAILABLE as DATABASE_UNAVAILABLE
+    from core.inbound_log import InboundLog, drain_all
+    from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
+    from core.services import EXTENSION_KEY
+
+    services = app.extensions[EXTENSION_KEY]
+    try:
+        drain_all(InboundLog(services.redis.text, services.db, consumer="tests",
+                             claim_idle_ms=0), timeout)
+    except REDIS_UNAVAILABLE:
+        pass  # Redis is down (a fault test): nothing entered the log
+    except DATABASE_UNAVAILABLE:
+        pass  # the database is down (a fault test): the entries wait in the log

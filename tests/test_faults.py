@@ -34,6 +34,8 @@ from tests.conftest import REPO, WeChat
 from tests.jobs import deliver_when_released
 from wechat.notices import REMINDER_JOB_PREFIX
 
+from helpers import drain_inbound_log
+
 SAVED_WORDS = ("已保存", "保存了")
 
 
@@ -162,22 +164,27 @@ def test_a_conversation_goes_on_through_a_redis_crash_and_restart(broken: World)
 def test_with_the_database_down_nothing_false_is_said_and_the_message_is_kept(broken: World):
     wechat = chat(broken)
     broken.proxy.cut()
-    xml = wechat.sim.text("o-f3", "帮助", msg_id=930001)
+    # An answer that needs no database is given: the message waits in the inbound log.
+    assert "查询" in wechat.say("o-f3", "帮助")
+    xml = wechat.sim.text("o-f3", "我的查询", msg_id=930001)
     response = wechat.post(xml)
     assert response.status_code == 200
     said = text_of(wechat.sim.open_reply(response.get_data()))
     assert said and not any(word in said for word in SAVED_WORDS)
     assert "收到" in said  # kept in Redis until the database is back
+    assert broken.stored(openid="o-f3") == 0
 
     broken.proxy.restore()
     retry = wechat.post(xml)  # WeChat's retry of the same MsgId, after the database is back
-    assert retry.status_code == 200
+    assert text_of(wechat.sim.open_reply(retry.get_data())) == said
     with broken.app.app_context():
         from handlers.replay import drain_pending_messages
 
-        drain_pending_messages(broken.app)
-        drain_pending_messages(broken.app)  # twice: nothing handled twice
+        assert drain_pending_messages(broken.app) == 1
+        assert drain_pending_messages(broken.app) == 0  # twice: nothing handled twice
+    drain_inbound_log(broken.app)
     assert broken.stored(openid="o-f3", dedupe_key="msg:930001") == 1
+    assert broken.stored(openid="o-f3") == 2  # each message once
 
 
 def test_with_both_down_the_follower_is_told_to_send_again(broken: World):
@@ -369,3 +376,58 @@ def test_with_redis_down_questions_are_answered_and_a_hand_off_still_holds(broke
                                  .where(TicketMessage.ticket_id == ticket.id)
                                  .order_by(TicketMessage.id)).all()
         assert bodies == ["理赔要多久", "人工客服", "买家在德国"]
+
+
+# --- the inbound log, written behind ---------------------------------------------------------
+
+def test_a_drain_that_dies_before_acknowledging_writes_nothing_twice(broken: World):
+    """The batch is committed, the drain dies before it acknowledges: the next drain (another
+    process, after the idle time) writes the same entries again, and the dedupe key keeps
+    each message once."""
+    from core import inbound_log
+    from core.inbound_log import InboundLog
+
+    wechat = chat(broken)
+    for number in range(3):
+        wechat.client.post("/wechat", **_signed(wechat, f"o-f7-{number}", 970000 + number))
+    services = broken.services
+    dying = InboundLog(services.redis.text, services.db, consumer="dying")
+    dying._ensure_group()
+    entries = dying._read(">")
+    dying._write([inbound_log.entry_row(values["row"]) for _, values in entries])  # then dies
+    assert broken.stored() == 3 and dying.backlog() == 3
+
+    later = InboundLog(services.redis.text, services.db, consumer="later")
+    assert later.drain_once() == 0  # not yet: the dying drain may still acknowledge
+    after_the_idle_time = InboundLog(services.redis.text, services.db, consumer="later",
+                                     claim_idle_ms=0)
+    assert after_the_idle_time.drain_once() == 3
+    assert broken.stored() == 3 and later.backlog() == 0
+
+
+def test_an_accepted_message_outlives_a_redis_crash_before_it_is_written(
+        broken: World, base_config: dict[str, Any], tmp_path):
+    """Redis as the README runs it in production (append-only file, synced on each write):
+    killed after the reply and before the drain, restarted, and the message is written."""
+    persistent = RedisProcess(data_dir=tmp_path)
+    persistent.start()
+    app = create_app(deep_merge(base_config, {"database": {"url": broken.database_url},
+                                              "redis": {"url": persistent.url}}))
+    try:
+        wechat = WeChat(app, worker=None)
+        response = wechat.client.post("/wechat", **_signed(wechat, "o-f8", 980001))
+        assert "查询" in text_of(wechat.sim.open_reply(response.get_data()))
+        assert broken.stored(openid="o-f8") == 0  # not written yet
+        persistent.restart()
+        drain_inbound_log(app)
+        assert broken.stored(openid="o-f8") == 1
+    finally:
+        app.extensions[EXTENSION_KEY].db.engine.dispose()
+        persistent.kill()
+
+
+def _signed(wechat: WeChat, openid: str, msg_id: int) -> dict[str, Any]:
+    """A signed 帮助 as the test client's keyword arguments: posted without the helper's
+    drain, so that the log is seen before it is written."""
+    signed = wechat.sim.sign(wechat.sim.text(openid, "帮助", msg_id=msg_id))
+    return {"query_string": signed.params, "data": signed.body}

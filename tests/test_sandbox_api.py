@@ -17,6 +17,8 @@ from core.services import EXTENSION_KEY
 from followers.models import Follower
 from tests.conftest import free_port, make_app
 
+from helpers import drain_inbound_log
+
 
 def send(base: str, openid: str, action: str, **fields) -> requests.Response:
     return requests.post(f"{base}/sandbox/api/send", json={"openid": openid, "action": action,
@@ -34,7 +36,7 @@ def test_the_page_carries_the_menus_and_the_font(client):
     assert font.data[:4] == b"\x00\x01\x00\x00"  # one TrueType face, not the .ttc collection
 
 
-def test_follow_through_a_scene_then_scan_then_talk(live_server, db):
+def test_follow_through_a_scene_then_scan_then_talk(app, live_server, db):
     first = send(live_server, "o-sb", "scan", scene="fair_canton")
     assert first.status_code == 200, first.text
     assert first.json()["subscribed"] is True
@@ -48,6 +50,7 @@ def test_follow_through_a_scene_then_scan_then_talk(live_server, db):
     assert "湖南分公司" in reply["content"]
     clicked = send(live_server, "o-sb", "click", key="LOANS").json()["reply"]
     assert "信保贷" in clicked["content"]
+    drain_inbound_log(app)
     stored = db.scalars(select(InboundMessage.event).where(InboundMessage.openid == "o-sb")
                         .order_by(InboundMessage.id))
     assert list(stored) == ["subscribe_scan", "scan", None, "click"]

@@ -1,21 +1,19 @@
 """Exactly once: the first delivery of a message claims it in Redis; retries replay its reply.
 
 WeChat retries a message three times when no reply arrives within 5 s. The claim is a
-``SET NX EX`` shared by every process; the stored value is the first attempt's reply (plain
-XML, encrypted afresh for each retry) or the pending marker while it is still being made.
+``SET NX EX`` shared by every process (in the webhook's first round trip, ``wechat.intake``);
+the stored value is the first attempt's reply (plain XML, encrypted afresh for each retry) or
+the pending marker while it is still being made.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 
 import redis
 
 from core.redis_store import UNAVAILABLE, key
-
-log = logging.getLogger(__name__)
 
 PENDING = "\x00pending"
 MAX_KEY_CHARS = 200  # inbound_messages.dedupe_key
@@ -43,35 +41,14 @@ def dedupe_key(message: dict[str, str]) -> str:
 
 
 class Deduper:
-    """Claims and stored replies in Redis. Without Redis a claim is ``None`` ("unknown"): the
-    database's unique dedupe key on the stored message then tells a retry from a first
-    delivery (``handlers.dispatch``), and a retry gets an empty answer rather than a second run."""
+    """A retry's wait for the first attempt's reply. The claim and the stored reply are written
+    by the webhook's two round trips (``wechat.intake``); without Redis the database's unique
+    dedupe key on the stored message tells a retry from a first delivery
+    (``handlers.dispatch``), and a retry gets an empty answer rather than a second run."""
 
     def __init__(self, client: redis.Redis, ttl_seconds: int) -> None:
         self.redis = client
         self.ttl = max(ttl_seconds, 30)
-
-    def claim(self, dedupe: str) -> bool | None:
-        """True for the first delivery, False for a retry, None when Redis cannot say."""
-        try:
-            return bool(self.redis.set(key("dedupe", dedupe), PENDING, nx=True, ex=self.ttl))
-        except UNAVAILABLE:
-            log.warning("dedupe unavailable: the database's unique key decides")
-            return None
-
-    def store(self, dedupe: str, reply_xml: str) -> None:
-        """The reply a retry will get (only replies that are final: never an error)."""
-        try:
-            self.redis.set(key("dedupe", dedupe), reply_xml, ex=self.ttl)
-        except UNAVAILABLE:
-            log.warning("reply not kept for retries: Redis unavailable")
-
-    def release(self, dedupe: str) -> None:
-        """The attempt failed: a retry must run again, not receive the failure."""
-        try:
-            self.redis.delete(key("dedupe", dedupe))
-        except UNAVAILABLE:
-            log.warning("dedupe claim not released: Redis unavailable")
 
     def wait_for_reply(self, dedupe: str, timeout: float) -> str | None:
         """The first attempt's reply, or None if it is not ready within ``timeout``."""

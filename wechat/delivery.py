@@ -40,6 +40,34 @@ EVENT_ALLOWANCE = 3
 EVENT_WINDOW_SECONDS = 60
 QUOTA_ERRORS = frozenset({45015, 45047})
 
+# Events after which WeChat allows 3 customer-service messages within a minute.
+INTERACTION_EVENTS = frozenset({"click", "subscribe", "subscribe_scan", "scan"})
+
+# The allowance a message (5 for 48 hours) or an interaction event (3 for a minute) opens. A
+# click does not shrink a larger allowance still open from a recent message. A Lua function, so
+# that the webhook's first round trip (``wechat.intake``) grants it with everything else.
+GRANT_LUA = f"""
+local function grant_quota(quota_key, kind)
+  if kind == 'message' then
+    redis.call('SET', quota_key, {MESSAGE_ALLOWANCE}, 'EX', {MESSAGE_WINDOW_SECONDS})
+  elseif kind == 'event' then
+    local left = tonumber(redis.call('GET', quota_key) or '0')
+    if left < {EVENT_ALLOWANCE} then
+      redis.call('SET', quota_key, {EVENT_ALLOWANCE}, 'EX', {EVENT_WINDOW_SECONDS})
+    end
+  end
+end
+"""
+_GRANT = GRANT_LUA + "grant_quota(KEYS[1], ARGV[1])\nreturn 1\n"
+
+
+def grant_kind(msg_type: str, event: str | None) -> str:
+    """"message", "event" (an interaction) or "" (an event that opens nothing)."""
+    if msg_type != "event":
+        return "message"
+    return "event" if event in INTERACTION_EVENTS else ""
+
+
 # Spend one unit if any is left; atomic across processes.
 _SPEND = """
 local left = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -53,18 +81,19 @@ class CustomerServiceQuota:
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
         self._spend = client.register_script(_SPEND)
+        self._grant = client.register_script(_GRANT)
 
-    def _key(self, openid: str) -> str:
+    @staticmethod
+    def key_for(openid: str) -> str:
         return key("cs_quota", openid)
 
-    def grant_for_message(self, openid: str) -> None:
-        self.redis.set(self._key(openid), MESSAGE_ALLOWANCE, ex=MESSAGE_WINDOW_SECONDS)
+    def _key(self, openid: str) -> str:
+        return self.key_for(openid)
 
-    def grant_for_event(self, openid: str) -> None:
-        # A click does not shrink a larger allowance still open from a recent message.
-        left = int(self.redis.get(self._key(openid)) or 0)
-        if left < EVENT_ALLOWANCE:
-            self.redis.set(self._key(openid), EVENT_ALLOWANCE, ex=EVENT_WINDOW_SECONDS)
+    def grant(self, openid: str, kind: str) -> None:
+        """``kind`` as ``grant_kind`` says; "" grants nothing."""
+        if kind:
+            self._grant(keys=[self._key(openid)], args=[kind])
 
     def remaining(self, openid: str) -> int:
         return int(self.redis.get(self._key(openid)) or 0)

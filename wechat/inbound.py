@@ -6,6 +6,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -122,3 +123,18 @@ def render_reply(reply: Reply, msg: BaseMessage) -> str:
         return ImageReply(message=msg, media_id=reply.media_id).render()
     assert isinstance(reply, NoReply)
     return ""
+
+
+def log_row(msg: BaseMessage, fields: Mapping[str, Any], dedupe: str,
+            received_at: datetime) -> dict[str, Any]:
+    """The message as ``inbound_messages`` keeps it: written behind through the inbound log
+    (``wechat.intake``), or at once while Redis is away (``handlers.dispatch``)."""
+    return {
+        "dedupe_key": dedupe,
+        "openid": msg.source,
+        "msg_type": str(fields.get("MsgType", msg.type))[:32],
+        "event": getattr(msg, "event", None) or None,
+        "content": fields.get("Content"),
+        "payload": {k: v for k, v in fields.items() if isinstance(v, str)},
+        "created_at": received_at.isoformat(),
+    }

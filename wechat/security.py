@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from xml.etree.ElementTree import Element, ParseError
 
-import redis
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from core.redis_store import UNAVAILABLE, key
-
-log = logging.getLogger(__name__)
+from core.redis_store import key
 
 
 class RequestRejected(Exception):
@@ -66,28 +63,23 @@ def parse_safely(body: bytes) -> Element:
         raise RequestRejected(400, "malformed XML") from None
 
 
-class ReplayGuard:
+@dataclass(frozen=True)
+class ReplayCheck:
     """Plain mode signs only the token, timestamp and nonce, not the body: a captured signed
     query string could carry another body (another sender) for as long as the timestamp is
     accepted. Each (timestamp, nonce, signature) is remembered with a digest of its body for
-    that window; the same triple with another body is refused, while WeChat's own retries (the
-    same body) pass on to the dedupe. Encrypted messages need none of this: their
-    msg_signature covers the body. Without Redis the window stays open (logged)."""
+    that window (``wechat.intake`` does it in the webhook's first round trip); the same triple
+    with another body is refused, while WeChat's own retries (the same body) pass on to the
+    dedupe. Encrypted messages need none of this: their msg_signature covers the body. Without
+    Redis the window stays open (logged)."""
 
-    def __init__(self, client: redis.Redis, window_seconds: int) -> None:
-        self.redis = client
-        self.window = max(2 * window_seconds, 60)  # the timestamp may be early or late
+    key: str
+    digest: str
+    window_seconds: int
 
-    def check(self, args: Mapping[str, str], body: bytes) -> None:
+    @classmethod
+    def of(cls, args: Mapping[str, str], body: bytes, max_skew_seconds: int) -> ReplayCheck:
         triple = "\x1f".join(args.get(name, "") for name in ("timestamp", "nonce", "signature"))
-        seen = key("replay", hashlib.sha256(triple.encode()).hexdigest()[:40])
-        digest = hashlib.sha256(body).hexdigest()
-        try:
-            if self.redis.set(seen, digest, nx=True, ex=self.window):
-                return
-            first = self.redis.get(seen)
-        except UNAVAILABLE:
-            log.warning("replay check skipped: Redis unavailable")
-            return
-        if first is not None and not hmac.compare_digest(first, digest):
-            raise RequestRejected(403, "signature replayed with another body")
+        return cls(key("replay", hashlib.sha256(triple.encode()).hexdigest()[:40]),
+                   hashlib.sha256(body).hexdigest(),
+                   max(2 * max_skew_seconds, 60))  # the timestamp may be early or late

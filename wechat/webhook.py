@@ -1,4 +1,6 @@
-"""The webhook: verify → decrypt → parse → dedupe → dispatch → render → encrypt. Nothing else."""
+"""The webhook: verify → decrypt → parse → admit (one Redis round trip: replay check, dedupe,
+log, lock, quota, the follower's keys) → dispatch → render → finish (one more: the reply kept
+for retries, the lock released) → encrypt. Nothing else."""
 
 from __future__ import annotations
 
@@ -9,12 +11,18 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.inbound_log import drain_inbound_log
 from core.logs import hash_openid
+from core.models import utcnow
+from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
+from core.redis_store import prefetched
 from core.replies import Answer, Reply
 from core.services import Services, current
 from wechat.dedupe import Deduper, dedupe_key
-from wechat.inbound import Gate, Inbound, render_reply
-from wechat.security import ReplayGuard, RequestRejected
+from wechat.delivery import grant_kind
+from wechat.inbound import Gate, Inbound, log_row, render_reply
+from wechat.intake import Admission, Intake
+from wechat.security import ReplayCheck, RequestRejected
 
 log = logging.getLogger(__name__)
 
@@ -44,32 +52,56 @@ def receive() -> Response:
     try:
         body = request.get_data(cache=False)
         inbound = gate.open(request.args, body)
-        if not inbound.encrypted:
-            ReplayGuard(services.redis.text,
-                        services.settings.webhook.max_clock_skew_seconds).check(request.args, body)
     except RequestEntityTooLarge:
         return Response("body too large", status=413, mimetype="text/plain")
     except RequestRejected as rejected:
-        log.info("webhook refused a request", extra={"reason": rejected.reason})
-        return Response(rejected.reason, status=rejected.status, mimetype="text/plain")
-
+        return _refused(rejected)
+    replay = None if inbound.encrypted else ReplayCheck.of(
+        request.args, body, services.settings.webhook.max_clock_skew_seconds)
     dedupe = dedupe_key(inbound.fields)
-    deduper = _deduper(services)
-    claimed = deduper.claim(dedupe)
-    if claimed is False:  # a retry: the first attempt's reply
-        cached = deduper.wait_for_reply(dedupe, services.settings.webhook.retry_wait_seconds)
-        claimed = None if cached is not None else deduper.claim(dedupe)
-        if not claimed:
-            return _xml(gate.seal(cached or "", inbound))
-        # the first attempt failed and let go: this retry runs again
+    admission = _admit(services, inbound, dedupe, replay)
+    if admission is not None and admission.outcome == "replayed":
+        return _refused(RequestRejected(403, "signature replayed with another body"))
+    if admission is not None and admission.outcome == "retry":
+        cached = _deduper(services).wait_for_reply(dedupe,
+                                                   services.settings.webhook.retry_wait_seconds)
+        if cached is not None:  # the first attempt's reply
+            return _xml(gate.seal(cached, inbound))
+        # The first attempt failed and let go (it runs again here), or is still running.
+        admission = _admit(services, inbound, dedupe, replay)
+        if admission is not None and admission.outcome != "claimed":
+            return _xml(gate.seal("", inbound))
     reply_xml = _answer_within_budget(current_app._get_current_object(), inbound, dedupe,
-                                      claimed is True)
+                                      admission)
     return _xml(gate.seal(reply_xml, inbound))
 
 
-def _answer_within_budget(app: Flask, inbound: Inbound, dedupe: str, claimed: bool) -> str:
+def _refused(rejected: RequestRejected) -> Response:
+    log.info("webhook refused a request", extra={"reason": rejected.reason})
+    return Response(rejected.reason, status=rejected.status, mimetype="text/plain")
+
+
+def _admit(services: Services, inbound: Inbound, dedupe: str,
+           replay: ReplayCheck | None) -> Admission | None:
+    """The first round trip (``wechat.intake``); None when Redis cannot be reached: the
+    database's unique dedupe key and lock take over, and the replay window stays open."""
+    msg = inbound.msg
+    dispatcher = current_app.extensions["xinbao.dispatcher"]
+    try:
+        return _intake(services).admit(
+            openid=msg.source, dedupe=dedupe,
+            row=log_row(msg, inbound.fields, dedupe, utcnow()),
+            quota_kind=grant_kind(msg.type, getattr(msg, "event", None)),
+            replay=replay, prefetch=dispatcher.prefetch_keys(msg.source))
+    except REDIS_UNAVAILABLE:
+        log.warning("Redis unavailable: dedupe and lock by the database, no replay check")
+        return None
+
+
+def _answer_within_budget(app: Flask, inbound: Inbound, dedupe: str,
+                          admission: Admission | None) -> str:
     services = current()
-    future = _handler_threads.submit(_dispatch, app, inbound, dedupe, claimed)
+    future = _handler_threads.submit(_dispatch, app, inbound, dedupe, admission)
     try:
         return future.result(timeout=services.settings.webhook.reply_budget_seconds)[1]
     except FutureTimeout:
@@ -82,21 +114,36 @@ def _answer_within_budget(app: Flask, inbound: Inbound, dedupe: str, claimed: bo
         return ""
 
 
-def _dispatch(app: Flask, inbound: Inbound, dedupe: str, claimed: bool) -> tuple[Reply, str]:
+def _dispatch(app: Flask, inbound: Inbound, dedupe: str,
+              admission: Admission | None) -> tuple[Reply, str]:
     with app.app_context():
         services = current()
+        reply_xml: str | None = None
         try:
-            answer: Answer = app.extensions["xinbao.dispatcher"].dispatch(
-                inbound.msg, inbound.fields, dedupe, services, claimed=claimed
-            )
-            reply_xml = render_reply(answer.reply, inbound.msg)
-            if answer.final:
-                _deduper(services).store(dedupe, reply_xml)
-            else:
-                _deduper(services).release(dedupe)
-            return answer.reply, reply_xml
+            with prefetched(admission.prefetched if admission is not None else {}):
+                answer: Answer = app.extensions["xinbao.dispatcher"].dispatch(
+                    inbound.msg, inbound.fields, dedupe, services,
+                    claimed=admission is not None, admission=admission)
+            rendered = render_reply(answer.reply, inbound.msg)
+            reply_xml = rendered if answer.final else None
+            return answer.reply, rendered
         finally:
+            # Kept for the retries, or the claim let go so that a retry runs again; the lock
+            # released: the second round trip.
+            _finish(services, dedupe, reply_xml, admission)
             services.db.remove()
+
+
+def _finish(services: Services, dedupe: str, reply_xml: str | None,
+            admission: Admission | None) -> None:
+    try:
+        _intake(services).finish(dedupe, reply_xml, admission)
+    except REDIS_UNAVAILABLE:
+        log.warning("reply not kept for retries: Redis unavailable")
+        return
+    if admission is not None and services.jobs.inline:
+        # Embedded: no worker drains the inbound log; the job thread does, after the reply.
+        services.jobs.enqueue(drain_inbound_log)
 
 
 def _deliver_late(app: Flask, inbound: Inbound, done: Future) -> None:
@@ -111,3 +158,7 @@ def _deliver_late(app: Flask, inbound: Inbound, done: Future) -> None:
 
 def _deduper(services: Services) -> Deduper:
     return Deduper(services.redis.text, services.settings.webhook.dedupe_ttl_seconds)
+
+
+def _intake(services: Services) -> Intake:
+    return Intake(services.redis.text, services.settings.webhook.dedupe_ttl_seconds)

@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
 from core.logs import configure_cli_logging
-from core.services import current
+from core.services import EXTENSION_KEY, current
 from xinbao_cli.common import DEVELOPMENT, app_context
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ def serve(host: str, port: int) -> None:
 
     from app import create_app
     from core.migrate import upgrade
-    from core.services import EXTENSION_KEY
 
     chosen = os.environ.get("XINBAO_ENV")
     if chosen and chosen != "development":
@@ -88,6 +87,7 @@ def worker(burst: bool) -> None:
             raise click.UsageError("xinbao worker needs REDIS_URL (the embedded default runs "
                                    "jobs inside the web process)")
         start_recovery(app)
+        start_log_drain(app)
         schedule_periodic_jobs()
         # SimpleWorker runs jobs in this process, inside the app context set up above. Its
         # own connection has no command timeout: it blocks on the queue for minutes at a time.
@@ -106,6 +106,21 @@ def schedule_periodic_jobs() -> None:
     for feature in features():
         for name in feature.periodic:
             load(name)()
+
+
+def start_log_drain(app: Flask) -> threading.Thread:
+    """Beside the jobs: write the inbound log (what followers sent, appended by the webhook)
+    into the database in batches, as it comes (``core.inbound_log``)."""
+    from core.inbound_log import InboundLog, drain_forever
+
+    def make_log() -> InboundLog:
+        services = app.extensions[EXTENSION_KEY]
+        return InboundLog(services.redis.text, services.db)
+
+    thread = threading.Thread(target=drain_forever, args=(make_log,), name="xinbao-inbound-log",
+                              daemon=True)
+    thread.start()
+    return thread
 
 
 def start_recovery(app: Flask) -> threading.Thread:

@@ -41,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from werkzeug.serving import make_server
@@ -51,6 +52,7 @@ QUERY_KINDS = ("exact", "typo", "alias", "country", "not found")
 TARGET_ROUND_TRIP_P99_MS = 50.0
 TARGET_SCALING = 2.0
 TARGET_IMPORT_ROWS_PER_SECOND = 20_000
+DATABASE_PREFIX = "bench_lights"  # bench_lights_<size>; other benchmarks name their own
 
 
 @dataclass
@@ -125,21 +127,25 @@ def query_set(path: Path, per_kind: int, seed: int = 7) -> dict[str, list[str]]:
 
 # --- engines -----------------------------------------------------------------------------------
 
-def database_url(engine: str, size: int, workdir: Path, postgres: str) -> str:
+def database_url(engine: str, size: int, workdir: Path, postgres: str,
+                 prefix: str = DATABASE_PREFIX) -> str:
+    """The PostgreSQL database ``prefix``_SIZE, or a SQLite file in ``workdir`` (each
+    benchmark has its own)."""
     if engine == "sqlite":
         return f"sqlite:///{workdir / f'lights-bench-{size}.sqlite3'}"
-    return f"{postgres}/bench_lights_{size}"
+    return f"{postgres}/{prefix}_{size}"
 
 
-def fresh_database(engine: str, size: int, workdir: Path, postgres: str) -> str:
-    url = database_url(engine, size, workdir, postgres)
+def fresh_database(engine: str, size: int, workdir: Path, postgres: str,
+                   prefix: str = DATABASE_PREFIX) -> str:
+    url = database_url(engine, size, workdir, postgres, prefix)
     if engine == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
         return url
     with psycopg.connect(f"{postgres}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS bench_lights_{size} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE bench_lights_{size}")
+        connection.execute(f"DROP DATABASE IF EXISTS {prefix}_{size} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {prefix}_{size}")
     return url
 
 
@@ -155,15 +161,21 @@ def existing_rows(app) -> int:
     return count
 
 
+def bench_config(database_url: str, redis_url: str, port: int) -> dict[str, Any]:
+    """The app's settings in a benchmark: development (the emulator answers on ``port``), no
+    daily lookup quota (the same followers ask hundreds of times)."""
+    return {"env": "development", "database": {"url": database_url},
+            "redis": {"url": redis_url},
+            "server": {"public_url": f"http://127.0.0.1:{port}"},
+            "lights": {"daily_quota": 0}}
+
+
 def make_bench_app(database_url: str, redis_url: str, port: int):
     from app import create_app
     from core.migrate import upgrade
     from core.services import EXTENSION_KEY
 
-    app = create_app({"env": "development", "database": {"url": database_url},
-                      "redis": {"url": redis_url},
-                      "server": {"public_url": f"http://127.0.0.1:{port}"},
-                      "lights": {"daily_quota": 0}})
+    app = create_app(bench_config(database_url, redis_url, port))
     upgrade(app.extensions[EXTENSION_KEY].db.engine)
     return app
 
@@ -209,17 +221,32 @@ def measure_lookups(app, queries: dict[str, list[str]]) -> dict[str, tuple[float
     return results
 
 
+Post = Callable[[dict[str, str], bytes], bytes]  # signed query and body → reply body
+
+
 def measure_round_trip(app, queries: list[str], count: int) -> tuple[float, float]:
-    """查询 NAME through the real webhook, for names with one clear answer (so the reply is
-    the picture), the card's media_id cached beforehand."""
+    """查询 NAME through the real webhook (the app's test client, in this process)."""
+    services = app.extensions["xinbao"]
+    client = app.test_client()
+
+    def post(params: dict[str, str], body: bytes) -> bytes:
+        return client.post("/wechat", query_string=params, data=body).get_data()
+
+    figures = time_round_trips(app, answered_queries(app, queries, count), post)
+    services.jobs.drain(60)
+    return figures
+
+
+def answered_queries(app, queries: list[str], count: int) -> list[str]:
+    """Up to ``count`` of the queries with one clear answer (so that the reply is the
+    picture), each answer's card media_id cached beforehand in the app's Redis."""
     from core.services import EXTENSION_KEY, current
     from lights.service import china_today, look_up
     from wechat.media import MEDIA_TTL_SECONDS, MediaCache
-    from wechat.simulator import WeChatSimulator
 
     services = app.extensions[EXTENSION_KEY]
     answered: list[str] = []
-    with app.app_context():  # the picture of each answer is already uploaded
+    with app.app_context():
         cache = MediaCache(current())
         for query in queries:
             found = look_up(current().db.session, query, china_today(services.clock())).found
@@ -230,21 +257,27 @@ def measure_round_trip(app, queries: list[str], count: int) -> tuple[float, floa
             if len(answered) >= count:
                 break
         current().db.remove()
-    queries = answered
-    simulator = WeChatSimulator(services.settings.wechat)
-    client = app.test_client()
+    return answered
+
+
+def time_round_trips(app, queries: list[str], post: Post) -> tuple[float, float]:
+    """p50 / p99 ms of "查询 QUERY" signed as WeChat signs with the app's settings, each query
+    twice; the first quarter warms followers and caches and is not counted."""
+    from core.services import EXTENSION_KEY
+    from wechat.simulator import WeChatSimulator
+
+    simulator = WeChatSimulator(app.extensions[EXTENSION_KEY].settings.wechat)
     times: list[float] = []
     kinds: dict[str, int] = {}
     for number, query in enumerate(queries * 2):
         signed = simulator.sign(simulator.text(f"o-bench-{number % 40:02d}", f"查询 {query}"))
         started = time.perf_counter()
-        response = client.post("/wechat", query_string=signed.params, data=signed.body)
+        reply = post(signed.params, signed.body)
         elapsed = (time.perf_counter() - started) * 1000
-        if number >= len(queries) // 4:  # the first quarter warms followers and caches
+        if number >= len(queries) // 4:
             times.append(elapsed)
-        kind = simulator.open_reply(response.get_data()).get("MsgType", "empty")
+        kind = simulator.open_reply(reply).get("MsgType", "empty")
         kinds[kind] = kinds.get(kind, 0) + 1
-    services.jobs.drain(60)
     print(f"    round-trip replies: {kinds}")
     return p50_p99(times)
 
@@ -324,16 +357,23 @@ def verdicts(figures: list[Figures]) -> list[str]:
     return lines
 
 
+def add_shared_arguments(parser: argparse.ArgumentParser, *, redis: str, workdir: Path,
+                         port: int) -> None:
+    """The options this benchmark shares with ``benchmarks.scale_bench``, with its defaults."""
+    parser.add_argument("--queries", type=int, default=200, help="queries per kind")
+    parser.add_argument("--round-trips", type=int, default=200)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default=redis)
+    parser.add_argument("--workdir", type=Path, default=workdir)
+    parser.add_argument("--port", type=int, default=port)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument("--queries", type=int, default=200, help="queries per kind")
-    parser.add_argument("--round-trips", type=int, default=200)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/xinbao-lights-bench"))
-    parser.add_argument("--port", type=int, default=5391)
+    add_shared_arguments(parser, redis="redis://127.0.0.1:6379/13",
+                         workdir=Path("/tmp/xinbao-lights-bench"), port=5391)
     parser.add_argument("--reuse", action="store_true",
                         help="keep a registry of the right size from an earlier run (no import)")
     args = parser.parse_args()

@@ -4,8 +4,9 @@ cleans the rows).
 - Rows go to the database in batches, upserted by (source, source id): SQLite gets one
   executemany of ``INSERT ... ON CONFLICT DO UPDATE`` (its driver loops in C); PostgreSQL gets
   COPY into a staging table (psycopg's C code writes the rows) and one statement that upserts
-  the buyers; their names are replaced. No row-by-row ORM: millions of rows must load at tens
-  of thousands per second.
+  the buyers. A buyer that existed loses the names it no longer has and gains the new ones;
+  the names it keeps are left alone (``_name_changes``). No row-by-row ORM: millions of rows
+  must load at tens of thousands per second.
 - A first load (into an empty registry) writes its buyers straight in, with ids the writer
   takes itself, until a batch holds one that exists (``insert_new_buyers``).
 - Big files are read, decoded and validated in a second process that runs ahead of the writer
@@ -21,7 +22,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -82,19 +83,48 @@ def _write_sqlite(connection: Connection, rows: list[Stored], now: datetime) -> 
     unique = _latest(rows)
     if not unique:
         return 0
-    # Only buyers that existed before have names to delete: a first load skips the DELETE.
+    # Only buyers that existed before have names to compare: a first load reads none.
     ids, updated = _upsert_sqlite(connection, unique, now)
-    _replace_names_sqlite(connection, updated, list(_name_rows(unique, ids)))
+    stale, new = _name_changes(_stored_names_sqlite(connection, updated),
+                               _name_rows(unique, ids))
+    _replace_names_sqlite(connection, stale, new)
     return len(unique)
 
 
+NameRow = tuple[Any, ...]  # a buyer_names row in NAME_COLUMNS order
+StoredName = tuple[int, int, str, str, str]  # id, buyer_id, kind, name_key, country
+STORED_NAME_COLUMNS = "id, buyer_id, kind, name_key, country"
+
+
 def _name_rows(unique: dict[tuple[str, str], Stored], ids: dict[tuple[str, str], int]
-               ) -> Iterator[tuple[Any, ...]]:
+               ) -> Iterator[NameRow]:
     """``buyer_names`` rows (``NAME_COLUMNS``) of a batch, once its buyers have their ids."""
     for key, (values, names) in unique.items():
         buyer_id, country = ids[key], values[COUNTRY]
         for name, kind in names:
             yield buyer_id, kind, name, name[::-1], country
+
+
+def _name_changes(stored: Iterable[StoredName], names: Iterable[NameRow]
+                  ) -> tuple[list[int], list[NameRow]]:
+    """What a batch changes in ``buyer_names``: the ids of the stored names (of the batch's
+    buyers that existed) that its buyers no longer have, and the names to add. A name a
+    buyer keeps (same kind, key and country) keeps its row: most rows of a refresh change an
+    address or a status, not a name, and each name row written costs five index entries
+    (the trigram one the dearest), each one deleted a dead row and its entries for VACUUM
+    (measured on a refresh of 20k rows into 200k on PostgreSQL, a third of them with a new
+    alias: 7.1–7.3k rows/s replacing every name, docs/scale.md has the figure after)."""
+    kept: dict[tuple[Any, ...], list[int]] = {}
+    for name_id, *name in stored:
+        kept.setdefault(tuple(name), []).append(name_id)
+    new: list[NameRow] = []
+    for row in names:
+        same = kept.get((row[0], row[1], row[2], row[4]))
+        if same:
+            same.pop()  # a name written twice for one buyer is kept once and added once
+        else:
+            new.append(row)
+    return [name_id for ids in kept.values() for name_id in ids], new
 
 
 Upserted = tuple[dict[tuple[str, str], int], list[int]]  # ids by key; ids that existed
@@ -143,14 +173,24 @@ def _sqlite_stamp(now: datetime) -> str:
     return now.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores a DateTime in SQLite
 
 
-def _replace_names_sqlite(connection: Connection, buyer_ids: list[int],
-                          names: list[tuple[Any, ...]]) -> None:
-    """Old names out (their FTS rows go with them, by trigger), new names in, and the new
-    names into the FTS5 table in one INSERT ... SELECT (the migration explains why)."""
+def _stored_names_sqlite(connection: Connection, buyer_ids: list[int]) -> list[StoredName]:
+    found: list[StoredName] = []
     for start in range(0, len(buyer_ids), SQLITE_CHUNK):
         chunk = buyer_ids[start:start + SQLITE_CHUNK]
+        found += connection.exec_driver_sql(
+            f"SELECT {STORED_NAME_COLUMNS} FROM buyer_names "
+            f"WHERE buyer_id IN ({_marks(len(chunk))})", tuple(chunk)).all()
+    return found
+
+
+def _replace_names_sqlite(connection: Connection, name_ids: list[int],
+                          names: list[NameRow]) -> None:
+    """Old names out by id (their FTS rows go with them, by trigger), new names in, and the
+    new names into the FTS5 table in one INSERT ... SELECT (the migration explains why)."""
+    for start in range(0, len(name_ids), SQLITE_CHUNK):
+        chunk = name_ids[start:start + SQLITE_CHUNK]
         connection.exec_driver_sql(
-            f"DELETE FROM buyer_names WHERE buyer_id IN ({_marks(len(chunk))})", tuple(chunk))
+            f"DELETE FROM buyer_names WHERE id IN ({_marks(len(chunk))})", tuple(chunk))
     before = _largest_id(connection, "buyer_names")
     connection.exec_driver_sql(
         f"INSERT INTO buyer_names ({', '.join(NAME_COLUMNS)}) "
@@ -171,8 +211,9 @@ _STAGING = (
 def _write_postgresql(connection: Connection, rows: list[Stored], now: datetime) -> int:
     """The buyers COPYed into a staging table and upserted from it in one statement, which
     returns each buyer's id and whether it existed (xmax is set on a row the upsert updated,
-    0 on one it inserted); the old names of those that existed deleted; the new names COPYed
-    straight into ``buyer_names`` with their ids (psycopg's C code writes the rows)."""
+    0 on one it inserted); of those that existed, the names they no longer have deleted
+    (``_name_changes``); the new names COPYed straight into ``buyer_names`` with their ids
+    (psycopg's C code writes the rows)."""
     unique = _latest(rows)
     if not unique:
         return 0
@@ -195,16 +236,19 @@ def _write_postgresql(connection: Connection, rows: list[Stored], now: datetime)
             ids[source, source_id] = buyer_id
             if was_there:
                 existed.append(buyer_id)
-        if existed:
-            cursor.execute("DELETE FROM buyer_names WHERE buyer_id = ANY(%s)", (existed,))
-        _copy_names(cursor, unique, ids)
+        stored = cursor.execute(
+            f"SELECT {STORED_NAME_COLUMNS} FROM buyer_names WHERE buyer_id = ANY(%s)",
+            (existed,)).fetchall() if existed else []
+        stale, new = _name_changes(stored, _name_rows(unique, ids))
+        if stale:
+            cursor.execute("DELETE FROM buyer_names WHERE id = ANY(%s)", (stale,))
+        _copy_names(cursor, new)
     return len(unique)
 
 
-def _copy_names(cursor: psycopg.Cursor, unique: dict[tuple[str, str], Stored],
-                ids: dict[tuple[str, str], int]) -> None:
+def _copy_names(cursor: psycopg.Cursor, names: Iterable[NameRow]) -> None:
     with cursor.copy(f"COPY buyer_names ({', '.join(NAME_COLUMNS)}) FROM STDIN") as copy:
-        for name_row in _name_rows(unique, ids):
+        for name_row in names:
             copy.write_row(name_row)
 
 
@@ -265,7 +309,7 @@ def _insert_new_postgresql(connection: Connection, unique: dict[tuple[str, str],
             cursor.execute("ROLLBACK TO SAVEPOINT new_buyers")
             return False
         cursor.execute("RELEASE SAVEPOINT new_buyers")
-        _copy_names(cursor, unique, ids)
+        _copy_names(cursor, _name_rows(unique, ids))
     return True
 
 

@@ -241,6 +241,55 @@ def test_a_renamed_buyer_is_found_by_its_new_name_and_not_its_old(cli_env, db, t
     assert found.best is not None and count(db, BuyerName) == 1
 
 
+def _name_rows_by_key(db) -> dict[tuple[str, str, str, str], int]:
+    """Each buyer_names row's id by (source id, kind, name key, country)."""
+    db.expire_all()
+    rows = db.execute(select(Buyer.source_id, BuyerName.kind, BuyerName.name_key,
+                             BuyerName.country, BuyerName.id)
+                      .join(Buyer, Buyer.id == BuyerName.buyer_id)).all()
+    return {tuple(row[:4]): row[4] for row in rows}
+
+
+def test_a_refresh_rewrites_only_the_names_that_changed(cli_env, db, tmp_path):
+    """Re-importing buyers leaves the name rows they keep alone and replaces the rest: the
+    names end as a load of the new file alone would leave them, the search (SQLite's FTS5
+    table too) forgets the names that went, and a buyer whose status changed keeps its
+    rows (a refresh mostly changes addresses and statuses; each name row written costs its
+    index entries, the trigram one the dearest)."""
+    import_buyers(db, write_csv(tmp_path / "v1.csv", [
+        good_row(1, aliases="Kestrel Trading"),
+        good_row(2),
+        good_row(3, aliases="Osprey Alias Three|Kept Alias Three"),
+        good_row(4),
+        good_row(5, name="Former Heron Five GmbH"),
+    ]))
+    before = _name_rows_by_key(db)
+    import_buyers(db, write_csv(tmp_path / "v2.csv", [
+        good_row(1, aliases="Kestrel Trading", status="dormant"),  # no name changed
+        good_row(2, aliases="Plover Alias Two"),  # an alias added
+        good_row(3, aliases="Kept Alias Three"),  # an alias dropped
+        good_row(4, country="FR"),  # names carry their buyer's country
+        good_row(5, name="Latter Egret Five GmbH"),  # renamed
+    ]))
+    after = _name_rows_by_key(db)
+
+    assert set(after) == {
+        ("B1", "legal", "buyer number 1", "DE"), ("B1", "alias", "kestrel trading", "DE"),
+        ("B2", "legal", "buyer number 2", "DE"), ("B2", "alias", "plover alias two", "DE"),
+        ("B3", "legal", "buyer number 3", "DE"), ("B3", "alias", "kept alias three", "DE"),
+        ("B4", "legal", "buyer number 4", "FR"), ("B5", "legal", "latter egret five", "DE")}
+    kept = {key for key, name_id in after.items() if before.get(key) == name_id}
+    assert kept == {
+        ("B1", "legal", "buyer number 1", "DE"), ("B1", "alias", "kestrel trading", "DE"),
+        ("B2", "legal", "buyer number 2", "DE"), ("B3", "legal", "buyer number 3", "DE"),
+        ("B3", "alias", "kept alias three", "DE")}
+    assert not search(db, "osprey alias").candidates
+    assert not search(db, "former heron").candidates
+    assert search(db, "plover alias two").best is not None
+    assert search(db, "latter egret five").best is not None
+    assert search(db, "kestrel trading").best is not None
+
+
 def test_demo_buyers_are_multilingual_and_marked_as_samples(cli_env, db):
     result = CliRunner().invoke(main, ["buyers", "demo", "--count", "300"])
 

@@ -358,8 +358,8 @@ _SIZES = {
     "sqlite": text(
         "SELECT d.name, coalesce(m.type, 'table'), sum(d.pgsize) FROM dbstat d "
         "LEFT JOIN sqlite_master m ON m.name = d.name "
-        "WHERE d.name LIKE '%buyer%' AND d.name NOT LIKE '%lookups%' "
-        "AND d.name NOT LIKE '%imports%' GROUP BY d.name ORDER BY 2 DESC, 1"),
+        "WHERE m.tbl_name IN ('buyers', 'buyer_names') OR d.name LIKE 'buyer_names_fts%' "
+        "GROUP BY d.name ORDER BY 2 DESC, 1"),
 }
 
 
@@ -376,7 +376,9 @@ def registry_sizes(database_url: str) -> list[tuple[str, str, int]]:
 def print_sizes(sizes: list[tuple[str, str, int]]) -> None:
     for name, kind, size in sizes:
         print(f"    {kind:<5} {size / 2**20:9.1f} MB  {name}")
-    print(f"    all   {sum(size for _, _, size in sizes) / 2**20:9.1f} MB")
+    indexes = sum(size for _, kind, size in sizes if kind == "index")
+    everything = sum(size for *_, size in sizes)
+    print(f"    indexes {indexes / 2**20:7.1f} MB, all {everything / 2**20:.1f} MB")
 
 
 # --- the web process -------------------------------------------------------------------------
@@ -506,6 +508,9 @@ def run(size: int, args: argparse.Namespace) -> ScaleFigures:
                              refresh_file(args.workdir, demo, size, changed), slice_rows)
         print_import(refresh)
         print(f"    rows the refresh changed, found in the registry: {refreshed_rows(url):,}")
+        grown = sum(size for *_, size in registry_sizes(url))
+        print(f"    registry on disk after the refresh: {grown / 2**20:.1f} MB (dead rows "
+              "included, until VACUUM)")
     finally:
         services = app.extensions["xinbao"]
         Queue(QUEUE_NAME, connection=services.redis.raw).empty()

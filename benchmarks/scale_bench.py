@@ -17,7 +17,8 @@ For each size (one engine; PostgreSQL unless ``--engine sqlite``):
   next month's file brings them (``refresh_file``), imported by the same command into the
   full registry (an upsert: the indexes kept up to date batch by batch);
 - the peak resident memory (VmHWM, from /proc) of each process: the import command and its
-  parsing process, gunicorn's master and worker.
+  parsing process, gunicorn's master and worker, and ``xinbao worker`` (which runs beside
+  gunicorn, as in production, and writes the inbound log behind the replies).
 
 Targets (issue 19): round trip p99 < 50 ms at the largest size and ≤ 2× the p99 at the
 smallest; the first load ≥ 20,000 rows/s for the whole load, indexes included; the refresh
@@ -70,7 +71,7 @@ from benchmarks.lights_bench import (
     query_set,
     time_round_trips,
 )
-from benchmarks.webhook_bench import start_gunicorn
+from benchmarks.webhook_bench import report_log_written, start_gunicorn, start_worker
 from lights.importer import BATCH_ROWS
 
 PREFIX = "bench_scale"  # bench_scale_<size>
@@ -384,17 +385,25 @@ def print_sizes(sizes: list[tuple[str, str, int]]) -> None:
 # --- the web process -------------------------------------------------------------------------
 
 @contextmanager
-def web_process(database_url: str, redis_url: str, port: int) -> Iterator[subprocess.Popen]:
+def web_processes(database_url: str, redis_url: str, port: int
+                  ) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
     """The app under gunicorn (one worker, as each of production's workers), built by
-    ``app.create_app`` with the benchmark's settings."""
+    ``app.create_app`` with the benchmark's settings, and ``xinbao worker`` beside it, as in
+    production: it writes the inbound log behind the replies and runs the jobs they enqueue,
+    on the same cores."""
     config = bench_config(database_url, redis_url, port)
-    process = start_gunicorn(f"app:create_app({config!r})", port, workers=1, threads=4,
-                             env=dict(os.environ))
+    web = start_gunicorn(f"app:create_app({config!r})", port, workers=1, threads=4,
+                         env=dict(os.environ))
+    worker = start_worker(dict(os.environ, XINBAO_ENV="development", DATABASE_URL=database_url,
+                               REDIS_URL=redis_url,
+                               XINBAO_PUBLIC_URL=f"http://127.0.0.1:{port}"))
     try:
-        yield process
+        yield web, worker
     finally:
-        process.terminate()
-        process.wait(30)
+        for process in (web, worker):
+            process.terminate()
+        for process in (web, worker):
+            process.wait(30)
 
 
 @contextmanager
@@ -496,12 +505,14 @@ def run(size: int, args: argparse.Namespace) -> ScaleFigures:
         for kind, (p50, p99) in lookup.items():
             print(f"  lookup {kind:>9}: p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
         pool = query_set(demo, args.round_trips * 3, seed=11)["country"]
-        with web_process(url, args.redis, args.port) as web, http_post(args.port) as post:
+        with (web_processes(url, args.redis, args.port) as (web, worker),
+              http_post(args.port) as post):
             round_trip = time_round_trips(app, answered_queries(app, pool, args.round_trips),
                                           post)
-            web_peaks = process_peaks(web.pid)
-        print(f"  round trip 查询 NAME through gunicorn (picture cached): p50 "
-              f"{round_trip[0]:.2f} ms  p99 {round_trip[1]:.2f} ms")
+            report_log_written({"REDIS_URL": args.redis})
+            web_peaks = [*process_peaks(web.pid), *process_peaks(worker.pid)]
+        print(f"  round trip 查询 NAME through gunicorn, xinbao worker beside it (picture "
+              f"cached): p50 {round_trip[0]:.2f} ms  p99 {round_trip[1]:.2f} ms")
         print_peaks(web_peaks)
         changed = args.changed or max(size // 10, 1)
         refresh = run_import(f"refresh of {changed:,} changed rows", url, args.redis,

@@ -58,13 +58,16 @@ def test_the_round_trip_goes_through_gunicorn(app, base_config, tmp_path, capsys
     port = free_port()
     bench_app = make_bench_app(url, redis_url, port)
     try:
-        with (scale_bench.web_process(url, redis_url, port) as web,
+        with (scale_bench.web_processes(url, redis_url, port) as (web, worker),
               scale_bench.http_post(port) as post):
             queries = answered_queries(bench_app, query_set(demo, 30, seed=11)["country"], 10)
             p50, p99 = time_round_trips(bench_app, queries, post)
-            peaks = scale_bench.process_peaks(web.pid)
+            peaks = [*scale_bench.process_peaks(web.pid), *scale_bench.process_peaks(worker.pid)]
     finally:
         bench_app.extensions["xinbao"].db.engine.dispose()
     assert len(queries) == 10 and 0 < p50 <= p99
     assert "round-trip replies: {'image': 20}" in capsys.readouterr().out  # the picture
-    assert len(peaks) == 2 and all(kib > 0 for _, kib in peaks)  # master and worker
+    assert all(kib > 0 for _, kib in peaks)
+    master, child, rq_worker = (command for command, _ in peaks)
+    assert "-m gunicorn" in master and child.startswith("└ ") and "-m gunicorn" in child
+    assert rq_worker.endswith("-m xinbao_cli worker")

@@ -29,8 +29,9 @@ smallest; the first load ≥ 20,000 rows/s for the whole load, indexes included;
 
 Databases ``bench_scale_<size>`` are dropped and created (and left for a look afterwards:
 ``--drop`` drops them at the end); the demo and refresh files are kept in ``--workdir``
-and reused. Redis (``--redis``) holds the cached media_ids and the jobs the webhook enqueues;
-the job queue is emptied afterwards. Docs: docs/scale.md.
+and reused. Redis (``--redis``) holds the cached media_ids, the inbound log and the jobs the
+webhook enqueues; the job queue is emptied afterwards. Docs: docs/scale.md (the 10M command,
+its time and disk, and the figures).
 """
 
 from __future__ import annotations

@@ -30,7 +30,10 @@ from core.services import EXTENSION_KEY, Services, current
 log = logging.getLogger("xinbao")
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, warm: bool = True) -> Flask:
+    """``warm``: do each service's start-up work now (the web processes: no follower waits for
+    it); a command that answers nobody, or answers later (``xinbao worker``), leaves it to the
+    first use and stays small (jieba's dictionary alone is about 50 MB)."""
     configure_logging()
     services_list = features()
     import_models()
@@ -46,7 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_webhook(app, settings, services_list)
     register_development_tools(app, settings)
     register_api_and_pages(app, settings)
-    register_start_up(app, services_list)
+    if warm:
+        register_start_up(app, services_list)
     register_sandbox(app, settings)
     register_health(app)
     register_errors(app)
@@ -85,6 +89,12 @@ def register_webhook(app: Flask, settings: Settings,
     app.extensions["xinbao.dispatcher"] = build_dispatcher(services_list,
                                                            app.extensions[EXTENSION_KEY])
     app.register_blueprint(bp)
+    services = app.extensions[EXTENSION_KEY]
+    if not services.redis.embedded:  # the embedded default runs no worker to answer later
+        from wechat.overload import install
+
+        install(app, services.redis.text, settings.webhook.busy_requests,
+                settings.webhook.put_aside_after_seconds, settings.webhook.max_body_bytes)
 
 
 def register_development_tools(app: Flask, settings: Settings) -> None:

@@ -54,7 +54,8 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("  per-follower lock (only when the admission could not take it)", "core/locks.py", "hold"),
     ("  understand + answer (router, conversation, handler)", "handlers/dispatch.py", "answer"),
     ("    conversation cursor", "handlers/conversations.py", "find"),
-    ("  commit", "sqlalchemy/orm/session.py", "commit"),
+    ("  commit (only when the answer used the database)", "sqlalchemy/orm/session.py",
+     "commit"),
     ("  after commit (outbox)", "wechat/delivery.py", "send_after_commit"),
     ("render the reply XML", "wechat/inbound.py", "render_reply"),
     ("finish: the reply kept for retries, the lock released", "wechat/intake.py", "finish"),
@@ -62,7 +63,8 @@ STEPS: tuple[tuple[str, str, str], ...] = (
 )
 # Steps a message of these paths meets only in a fault or under contention: 0 calls is right.
 RARE_STEPS = ("  store the inbound message (only while Redis is away)",
-              "  per-follower lock (only when the admission could not take it)")
+              "  per-follower lock (only when the admission could not take it)",
+              "  commit (only when the answer used the database)")
 
 
 @dataclass

@@ -60,8 +60,11 @@ def start_gunicorn(target: str, port: int, workers: int, threads: int,
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            connection.getresponse().read()
+            try:
+                connection.request("GET", "/healthz")
+                connection.getresponse().read()
+            finally:
+                connection.close()
             return process
         except OSError:
             time.sleep(0.2)
@@ -92,8 +95,9 @@ def report_log_written(env: dict[str, str], timeout: float = 120.0) -> None:
           f"{f' ({left} left)' if left else ''}")
 
 
-def request_factory(simulator: WeChatSimulator, path: str) -> Callable[[], tuple[str, bytes]]:
-    followers = itertools.cycle(FOLLOWERS)
+def request_factory(simulator: WeChatSimulator, path: str,
+                    followers_list: list[str] = FOLLOWERS) -> Callable[[], tuple[str, bytes]]:
+    followers = itertools.cycle(followers_list)
     sequence = itertools.count(int(time.time()))
     lock = threading.Lock()
 

@@ -175,6 +175,8 @@ class WebhookSettings:
     reply_budget_seconds: float
     retry_wait_seconds: float
     dedupe_ttl_seconds: int
+    busy_requests: int
+    put_aside_after_seconds: float
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,8 @@ class Settings:
             reply_budget_seconds=float(section["reply_budget_seconds"]),
             retry_wait_seconds=float(section["retry_wait_seconds"]),
             dedupe_ttl_seconds=int(section["dedupe_ttl_seconds"]),
+            busy_requests=int(section["busy_requests"]),
+            put_aside_after_seconds=float(section["put_aside_after_seconds"]),
         )
 
     def section(self, name: str) -> dict[str, Any]:

@@ -9,18 +9,15 @@ pending; the next drain claims them after ``CLAIM_IDLE_MS`` and inserting them a
 nothing. An accepted message is as safe as Redis keeps it: run Redis with ``appendonly yes``
 (README, "Running in production").
 
-``xinbao worker`` drains continuously (``drain_forever``); the embedded default drains on its
-job thread after each message; tests drain with ``drain_all``.
+``xinbao worker`` drains continuously (``xinbao_cli.server.start_log_drain``); the embedded
+default drains on its job thread after each message; tests drain with ``drain_all``.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -32,14 +29,14 @@ from core.db import UNAVAILABLE as DATABASE_UNAVAILABLE
 from core.db import Database, is_disconnect
 from core.models import InboundMessage
 from core.redis_store import key
-
-log = logging.getLogger(__name__)
+from core.streams import StreamConsumer
 
 STREAM = key("inbound", "log")
 GROUP = "store"
 LOG_MAX_ENTRIES = 1_000_000  # a bound on what a long database outage may pile up
 BATCH = 2000
 CLAIM_IDLE_MS = 30_000
+GATHER_SECONDS = 0.25
 COLUMNS = ("dedupe_key", "openid", "msg_type", "event", "content", "payload", "created_at")
 
 
@@ -56,49 +53,21 @@ class InboundLog:
         """``claim_idle_ms``: how long another drain's unacknowledged entries wait before this
         one writes them too (0: at once — safe, the dedupe key keeps each row once, but it
         writes a batch twice when the other drain was only slow)."""
-        self.redis = client
         self.db = db
-        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
-        self.claim_idle_ms = claim_idle_ms
-        self._group_ready = False
-
-    def _ensure_group(self) -> None:
-        if self._group_ready:
-            return
-        try:
-            self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
-        except redis.ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
-        self._group_ready = True
+        self.entries = StreamConsumer(client, STREAM, GROUP, consumer, claim_idle_ms, BATCH)
 
     def drain_once(self, block_ms: int | None = None) -> int:
-        """One batch: this drain's own entries a failed write left pending, else those a dead
-        drain left, else new ones. Returns how many entries were written (and acknowledged)."""
-        self._ensure_group()
-        entries = self._read(0) or self._abandoned() or self._read(">", block_ms)
+        """One batch: written, then acknowledged. Returns how many entries."""
+        entries = self.entries.read(block_ms)
         if not entries:
             return 0
-        rows = [entry_row(values["row"]) for _, values in entries]
-        self._write(rows)
-        ids = [entry_id for entry_id, _ in entries]
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.xack(STREAM, GROUP, *ids)
-        pipe.xdel(STREAM, *ids)
-        pipe.execute()
-        return len(ids)
-
-    def _abandoned(self) -> list[tuple[str, dict[str, str]]]:
-        claimed = self.redis.xautoclaim(STREAM, GROUP, self.consumer, self.claim_idle_ms,
-                                        start_id="0-0", count=BATCH)
-        return [entry for entry in claimed[1] if entry[1]]  # deleted entries come back empty
-
-    def _read(self, start: str | int,
-              block_ms: int | None = None) -> list[tuple[str, dict[str, str]]]:
-        """``0``: this consumer's entries read before and not acknowledged; ``>``: new ones."""
-        found = self.redis.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=BATCH,
-                                      block=block_ms)
-        return [entry for _, entries in found or () for entry in entries if entry[1]]
+        try:
+            self._write([entry_row(values["row"]) for _, values in entries])
+        except Exception:
+            self.entries.failed()
+            raise
+        self.entries.done([entry_id for entry_id, _ in entries])
+        return len(entries)
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
         for attempt in (1, 2):
@@ -111,8 +80,17 @@ class InboundLog:
                 if attempt == 2 or not is_disconnect(error):
                     raise
 
+    def drain_round(self) -> int:
+        """The worker's round: a batch, then a pause unless the log was full, so that batches
+        grow with the traffic instead of one small COPY per message (a message is in the
+        database within about ``GATHER_SECONDS`` of its reply)."""
+        written = self.drain_once(block_ms=1000)
+        if written < BATCH:
+            time.sleep(GATHER_SECONDS)
+        return written
+
     def backlog(self) -> int:
-        return int(self.redis.xlen(STREAM))
+        return self.entries.backlog()
 
 
 def _insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -165,18 +143,6 @@ def drain_all(log_: InboundLog, timeout: float = 20.0) -> None:
             time.sleep(0.05)  # another drain holds the rest: wait for its acknowledgement
     if log_.backlog():
         raise TimeoutError("the inbound log was not drained in time")
-
-
-def drain_forever(make_log: Callable[[], InboundLog], pause_seconds: float = 1.0) -> None:
-    """The worker's loop: block for new entries, write them; survive either store going away."""
-    drain = make_log()
-    while True:
-        try:
-            drain.drain_once(block_ms=1000)
-        except Exception:  # Redis or the database away: the entries wait in the stream
-            log.warning("inbound log not drained this round", exc_info=True)
-            time.sleep(pause_seconds)
-            drain = make_log()
 
 
 def drain_inbound_log() -> None:

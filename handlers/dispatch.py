@@ -130,7 +130,8 @@ class Dispatcher:
                           conversations=self.conversations)
                 ctx.route = lambda understood, ctx=ctx: self.route(ctx, understood)
                 reply = self.answer(ctx)
-                session.commit()
+                if session().in_transaction():  # most answers read nothing, write nothing
+                    session.commit()
         except LockError:
             session.rollback()
             log.warning("follower busy", extra={"openid": hash_openid(openid)})

@@ -1,25 +1,56 @@
 """Our words as people mistype them: a wrong character of the same sound ("开正行" for 开证行,
 "理培" for 理赔), and pinyin typed without a Chinese keyboard ("xinbaodai", "hong lv deng").
 The hand-written typo list (``kb/content/synonyms.toml``) names the common ones; this finds the
-rest for every word of the knowledge base and the services."""
+rest for every word of the knowledge base and the services.
+
+Each character's sound is its first reading without the tone, from pypinyin, kept in
+``kb/sounds.txt`` (one line per sound: the sound, a tab, its characters): a few hundred
+kilobytes read once, where pypinyin's own tables take tens of megabytes in every process.
+``python -m kb.spelling`` writes the file again (pypinyin is a development dependency)."""
 
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Callable, Iterable
-
-from pypinyin import lazy_pinyin
+from pathlib import Path
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PINYIN_RUN = re.compile(r"(?<![a-z])[a-z]+(?: [a-z]+){0,5}(?![a-z])")
 SHORTEST_SPELLING = 5  # "lipei"; shorter runs ("bao", "dai") are too often English or noise
 
 
+SOUNDS_FILE = Path(__file__).resolve().parent / "sounds.txt"
+_CJK_FIRST, _CJK_LAST = 0x4E00, 0x9FFF
+
+
 @functools.cache
+def _sounds_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for line in SOUNDS_FILE.read_text(encoding="utf-8").splitlines():
+        sound, _, chars = line.partition("\t")
+        table.update(dict.fromkeys(chars, sound))
+    return table
+
+
 def _sound(char: str) -> str:
-    """A character's first reading without its tone: what a pinyin keyboard was given."""
-    return lazy_pinyin(char)[0]
+    """A character's first reading without its tone: what a pinyin keyboard was given (the
+    character itself when it has none)."""
+    return _sounds_table().get(char, char)
+
+
+def sounds_file_text() -> str:
+    """``kb/sounds.txt`` as pypinyin says it should be."""
+    from pypinyin import lazy_pinyin
+
+    by_sound: dict[str, list[str]] = {}
+    for code in range(_CJK_FIRST, _CJK_LAST + 1):
+        char = chr(code)
+        sound = lazy_pinyin(char)[0]
+        if sound != char and sound.isascii():
+            by_sound.setdefault(sound, []).append(char)
+    return "".join(f"{sound}\t{''.join(chars)}\n" for sound, chars in sorted(by_sound.items()))
+
 
 
 class SoundCorrector:
@@ -93,3 +124,8 @@ class SoundCorrector:
                 return length
         out.append(run[i])
         return 1
+
+
+if __name__ == "__main__":
+    SOUNDS_FILE.write_text(sounds_file_text(), encoding="utf-8")
+    print(f"wrote {SOUNDS_FILE}")

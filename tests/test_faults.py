@@ -392,8 +392,7 @@ def test_a_drain_that_dies_before_acknowledging_writes_nothing_twice(broken: Wor
         wechat.client.post("/wechat", **_signed(wechat, f"o-f7-{number}", 970000 + number))
     services = broken.services
     dying = InboundLog(services.redis.text, services.db, consumer="dying")
-    dying._ensure_group()
-    entries = dying._read(">")
+    entries = dying.entries.read()
     dying._write([inbound_log.entry_row(values["row"]) for _, values in entries])  # then dies
     assert broken.stored() == 3 and dying.backlog() == 3
 

@@ -3,7 +3,7 @@ pinyin typed without a Chinese keyboard, corrected to our words and only to them
 
 from __future__ import annotations
 
-from kb.spelling import SoundCorrector
+from kb.spelling import SOUNDS_FILE, SoundCorrector, sounds_file_text
 
 OURS = ["开证行", "理赔", "信保易", "信保贷", "红绿灯", "时间"]
 COMMON = {"事件", "时间"}
@@ -35,3 +35,8 @@ def test_pinyin_spelled_runs_become_our_words():
     assert correct("hong lu deng") == "红绿灯"  # ü typed as u
     assert correct("hong lv deng") == "红绿灯"
     assert correct("change the date") == "change the date"
+
+
+def test_the_shipped_sounds_are_pypinyins():
+    """kb/sounds.txt is what ``python -m kb.spelling`` writes: run it after a pypinyin update."""
+    assert SOUNDS_FILE.read_text(encoding="utf-8") == sounds_file_text()

@@ -16,10 +16,10 @@ from core.logs import hash_openid
 from core.models import utcnow
 from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.redis_store import prefetched
-from core.replies import Answer, Reply
+from core.replies import Answer, NoReply, Reply
 from core.services import Services, current
 from wechat.dedupe import Deduper, dedupe_key
-from wechat.delivery import grant_kind
+from wechat.delivery import deliver_later, grant_kind
 from wechat.inbound import Gate, Inbound, log_row, render_reply
 from wechat.intake import Admission, Intake
 from wechat.security import ReplayCheck, RequestRejected
@@ -74,6 +74,27 @@ def receive() -> Response:
     reply_xml = _answer_within_budget(current_app._get_current_object(), inbound, dedupe,
                                       admission)
     return _xml(gate.seal(reply_xml, inbound))
+
+
+def answer_later(app: Flask, args: dict[str, str], body: bytes, received_at: float) -> None:
+    """A message put aside under overload (``wechat.overload``), as ``receive`` would answer
+    it, the answer sent as a customer-service message. Its timestamp is judged as of when it
+    arrived; a retry WeChat sent meanwhile and the webhook answered leaves nothing to do."""
+    services = current()
+    try:
+        inbound = app.extensions["xinbao.gate"].open(args, body, now=received_at)
+    except RequestRejected as rejected:
+        log.info("a message put aside was refused", extra={"reason": rejected.reason})
+        return
+    replay = None if inbound.encrypted else ReplayCheck.of(
+        args, body, services.settings.webhook.max_clock_skew_seconds)
+    dedupe = dedupe_key(inbound.fields)
+    admission = _admit(services, inbound, dedupe, replay)
+    if admission is not None and admission.outcome != "claimed":
+        return
+    reply, _ = _dispatch(app, inbound, dedupe, admission)
+    if not isinstance(reply, NoReply):
+        deliver_later(services.jobs, inbound.msg.source, reply)
 
 
 def _refused(rejected: RequestRejected) -> Response:
@@ -151,8 +172,6 @@ def _deliver_late(app: Flask, inbound: Inbound, done: Future) -> None:
         return
     reply, _ = done.result()
     with app.app_context():
-        from wechat.delivery import deliver_later
-
         deliver_later(current().jobs, inbound.msg.source, reply)
 
 

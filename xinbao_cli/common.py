@@ -59,7 +59,7 @@ def app_context(config: dict[str, Any] | None = None) -> Iterator[Flask]:
     from app import create_app
     from core.services import EXTENSION_KEY
 
-    app = create_app(command_config(config))
+    app = create_app(command_config(config), warm=False)
     try:
         with app.app_context():
             yield app

@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import click
 from flask import Flask
@@ -108,19 +109,33 @@ def schedule_periodic_jobs() -> None:
             load(name)()
 
 
-def start_log_drain(app: Flask) -> threading.Thread:
-    """Beside the jobs: write the inbound log (what followers sent, appended by the webhook)
-    into the database in batches, as it comes (``core.inbound_log``)."""
-    from core.inbound_log import InboundLog, drain_forever
+def start_log_drain(app: Flask) -> list[threading.Thread]:
+    """Beside the jobs, as they come: write the inbound log (what followers sent, appended by
+    the webhook) into the database in batches (``core.inbound_log``), and answer the messages
+    the webhook put aside under overload (``wechat.overload``)."""
+    from core.inbound_log import InboundLog
+    from wechat.overload import answer_put_aside, put_aside_reader
 
-    def make_log() -> InboundLog:
-        services = app.extensions[EXTENSION_KEY]
-        return InboundLog(services.redis.text, services.db)
+    services = app.extensions[EXTENSION_KEY]
+    inbound_log = InboundLog(services.redis.text, services.db)
+    put_aside = put_aside_reader(services.redis.text)
+    loops = {"xinbao-inbound-log": inbound_log.drain_round,
+             "xinbao-put-aside": lambda: answer_put_aside(app, 1000, put_aside)}
+    threads = [threading.Thread(target=_forever, args=(step,), name=name, daemon=True)
+               for name, step in loops.items()]
+    for thread in threads:
+        thread.start()
+    return threads
 
-    thread = threading.Thread(target=drain_forever, args=(make_log,), name="xinbao-inbound-log",
-                              daemon=True)
-    thread.start()
-    return thread
+
+def _forever(step: Callable[[], object], pause_seconds: float = 1.0) -> None:
+    """A worker's loop that outlives Redis or the database going away."""
+    while True:
+        try:
+            step()
+        except Exception:  # what waits in its stream is done next round
+            log.warning("round skipped", exc_info=True)
+            time.sleep(pause_seconds)
 
 
 def start_recovery(app: Flask) -> threading.Thread:

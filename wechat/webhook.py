@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -89,7 +90,8 @@ def answer_later(app: Flask, args: dict[str, str], body: bytes, received_at: flo
     replay = None if inbound.encrypted else ReplayCheck.of(
         args, body, services.settings.webhook.max_clock_skew_seconds)
     dedupe = dedupe_key(inbound.fields)
-    admission = _admit(services, inbound, dedupe, replay)
+    admission = _admit(services, inbound, dedupe, replay,
+                       datetime.fromtimestamp(received_at, UTC))
     if admission is not None and admission.outcome != "claimed":
         return
     reply, _ = _dispatch(app, inbound, dedupe, admission)
@@ -102,8 +104,8 @@ def _refused(rejected: RequestRejected) -> Response:
     return Response(rejected.reason, status=rejected.status, mimetype="text/plain")
 
 
-def _admit(services: Services, inbound: Inbound, dedupe: str,
-           replay: ReplayCheck | None) -> Admission | None:
+def _admit(services: Services, inbound: Inbound, dedupe: str, replay: ReplayCheck | None,
+           received_at: datetime | None = None) -> Admission | None:
     """The first round trip (``wechat.intake``); None when Redis cannot be reached: the
     database's unique dedupe key and lock take over, and the replay window stays open."""
     msg = inbound.msg
@@ -111,7 +113,7 @@ def _admit(services: Services, inbound: Inbound, dedupe: str,
     try:
         return _intake(services).admit(
             openid=msg.source, dedupe=dedupe,
-            row=log_row(msg, inbound.fields, dedupe, utcnow()),
+            row=log_row(msg, inbound.fields, dedupe, received_at or utcnow()),
             quota_kind=grant_kind(msg.type, getattr(msg, "event", None)),
             replay=replay, prefetch=dispatcher.prefetch_keys(msg.source))
     except REDIS_UNAVAILABLE:

@@ -83,9 +83,13 @@ def register_webhook(app: Flask, settings: Settings,
     """The webhook and the chat: every service's intents, handlers and conversations."""
     from handlers import build_dispatcher
     from wechat.inbound import Gate
+    from wechat.intake import Intake
     from wechat.webhook import bp
 
     app.extensions["xinbao.gate"] = Gate(settings.wechat, settings.webhook)
+    # The two scripts are registered once per process, not per message.
+    app.extensions["xinbao.intake"] = Intake(app.extensions[EXTENSION_KEY].redis.text,
+                                             settings.webhook.dedupe_ttl_seconds)
     app.extensions["xinbao.dispatcher"] = build_dispatcher(services_list,
                                                            app.extensions[EXTENSION_KEY])
     app.register_blueprint(bp)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base
 from core.models import utcnow
-from core.redis_store import UNAVAILABLE, forget, key, read
+from core.redis_store import UNAVAILABLE, delete, key, read, write
 
 log = logging.getLogger(__name__)
 
@@ -105,16 +105,15 @@ class CursorStore:
 
     def put(self, openid: str, cursor: Cursor, now: datetime) -> None:
         ttl = max(cursor.deadline - now, timedelta(0)) + NOTICE_GRACE
-        forget(self.key_for(openid))
         try:
-            self.redis.set(self.key_for(openid), cursor.to_json(), ex=int(ttl.total_seconds()))
+            write(self.redis, self.key_for(openid), cursor.to_json(),
+                  ex=int(ttl.total_seconds()))
         except UNAVAILABLE as error:
             log.warning("conversation cursor not saved (%s)", type(error).__name__)
 
     def clear(self, openid: str) -> None:
-        forget(self.key_for(openid))
         try:
-            self.redis.delete(self.key_for(openid))
+            delete(self.redis, self.key_for(openid))
         except UNAVAILABLE as error:
             log.warning("conversation cursor not cleared (%s)", type(error).__name__)
 

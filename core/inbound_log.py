@@ -125,13 +125,9 @@ _FROM_BATCH = text(f"INSERT INTO inbound_messages ({', '.join(COLUMNS)}) "
 def unwritten(client: redis.Redis, openid: str, scan: int = 500) -> list[dict[str, Any]]:
     """The follower's messages still in the log (the newest ``scan`` entries looked at), oldest
     first: what the database does not hold yet — the message being answered among them."""
-    rows = []
-    for _, values in client.xrevrange(STREAM, count=scan):
-        if values.get("row") and f'"openid": {json.dumps(openid)}' in values["row"]:
-            row = entry_row(values["row"])
-            if row["openid"] == openid:
-                rows.append(row)
-    return rows[::-1]
+    rows = [entry_row(values["row"]) for _, values in client.xrevrange(STREAM, count=scan)
+            if values.get("row")]
+    return [row for row in reversed(rows) if row["openid"] == openid]
 
 
 def drain_all(log_: InboundLog, timeout: float = 20.0) -> None:

@@ -26,13 +26,12 @@ FOLLOWER_LOCK_SECONDS = 10
 FOLLOWER_LOCK_WAIT_SECONDS = 4
 
 _local_locks: dict[str, threading.Lock] = {}
+_local_guard = threading.Lock()
 
 
 def follower_lock_key(openid: str) -> str:
     """The lock's key: taken here, or by the webhook's first round trip (``wechat.intake``)."""
     return key("lock", "user", openid)
-
-_local_guard = threading.Lock()
 
 
 class FollowerLocks:

@@ -57,7 +57,8 @@ def key(*parts: object) -> str:
 # --- what a request read in its first round trip ---------------------------------------------
 # The webhook reads the follower's small keys (an open hand-off, a numbered question, the
 # conversation cursor) together with its dedupe claim, in one script (``wechat.intake``). The
-# stores read them through ``read``: a key read already costs no second round trip.
+# stores read them through ``read`` (a key read already costs no second round trip) and change
+# them through ``write`` and ``delete`` (later reads then ask Redis).
 
 _PREFETCHED: ContextVar[dict[str, str | None] | None] = ContextVar("xinbao_prefetched",
                                                                     default=None)
@@ -82,8 +83,19 @@ def read(client: redis.Redis, name: str) -> str | None:
     return client.get(name)
 
 
-def forget(name: str) -> None:
-    """The key is about to change: later reads ask Redis."""
+def write(client: redis.Redis, name: str, value: str, ex: int | None = None) -> None:
+    """SET, and later reads of this message ask Redis again."""
+    _forget(name)
+    client.set(name, value, ex=ex)
+
+
+def delete(client: redis.Redis, name: str) -> None:
+    """DEL, and later reads of this message ask Redis again."""
+    _forget(name)
+    client.delete(name)
+
+
+def _forget(name: str) -> None:
     values = _PREFETCHED.get()
     if values is not None:
         values.pop(name, None)

@@ -4,8 +4,8 @@ The hand-written typo list (``kb/content/synonyms.toml``) names the common ones;
 rest for every word of the knowledge base and the services.
 
 Each character's sound is its first reading without the tone, from pypinyin, kept in
-``kb/sounds.txt`` (one line per sound: the sound, a tab, its characters): a few hundred
-kilobytes read once, where pypinyin's own tables take tens of megabytes in every process.
+``kb/sounds.txt`` (one line per sound: the sound, a tab, its characters): 65 KB read once,
+where pypinyin's own tables take tens of megabytes in every process.
 ``python -m kb.spelling`` writes the file again (pypinyin is a development dependency)."""
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from pathlib import Path
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PINYIN_RUN = re.compile(r"(?<![a-z])[a-z]+(?: [a-z]+){0,5}(?![a-z])")
 SHORTEST_SPELLING = 5  # "lipei"; shorter runs ("bao", "dai") are too often English or noise
-
-
 SOUNDS_FILE = Path(__file__).resolve().parent / "sounds.txt"
 _CJK_FIRST, _CJK_LAST = 0x4E00, 0x9FFF
 
@@ -50,7 +48,6 @@ def sounds_file_text() -> str:
         if sound != char and sound.isascii():
             by_sound.setdefault(sound, []).append(char)
     return "".join(f"{sound}\t{''.join(chars)}\n" for sound, chars in sorted(by_sound.items()))
-
 
 
 class SoundCorrector:

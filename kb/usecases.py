@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select
 from core.drafts import aware
 from core.logs import hash_openid
 from core.models import InboundMessage
-from core.redis_store import forget, key, read
+from core.redis_store import delete, key, read, write
 from core.uow import UnitOfWork
 from kb.models import Gap
 
@@ -85,7 +85,7 @@ def recent_words(uow: UnitOfWork, openid: str, limit: int,
                InboundMessage.created_at >= uow.now - within,
                InboundMessage.content.is_not(None))
         .order_by(InboundMessage.id.desc()).limit(limit)).all()
-    texts = {key: (created, content) for key, content, created in stored}
+    texts = {dedupe: (created, content) for dedupe, content, created in stored}
     for row in unwritten:
         if row["msg_type"] == "text" and row.get("content"):
             texts.setdefault(row["dedupe_key"], (row["created_at"], row["content"]))
@@ -124,13 +124,11 @@ class ChoiceStore:
             return None
 
     def put(self, openid: str, choice: Choice) -> None:
-        forget(self.key_for(openid))
-        self.client.set(self.key_for(openid), json.dumps(choice.__dict__, ensure_ascii=False),
-                        ex=CHOICE_SECONDS)
+        write(self.client, self.key_for(openid),
+              json.dumps(choice.__dict__, ensure_ascii=False), ex=CHOICE_SECONDS)
 
     def clear(self, openid: str) -> None:
-        forget(self.key_for(openid))
-        self.client.delete(self.key_for(openid))
+        delete(self.client, self.key_for(openid))
 
 
 class HandoffFlag:
@@ -149,9 +147,7 @@ class HandoffFlag:
         return int(raw) if raw and str(raw).isdigit() else None
 
     def put(self, openid: str, ticket_id: int) -> None:
-        forget(self.key_for(openid))
-        self.client.set(self.key_for(openid), str(ticket_id))
+        write(self.client, self.key_for(openid), str(ticket_id))
 
     def clear(self, openid: str) -> None:
-        forget(self.key_for(openid))
-        self.client.delete(self.key_for(openid))
+        delete(self.client, self.key_for(openid))

@@ -40,28 +40,22 @@ def dedupe_key(message: dict[str, str]) -> str:
     return f"msg:{message['MsgId']}"
 
 
-class Deduper:
-    """A retry's wait for the first attempt's reply. The claim and the stored reply are written
-    by the webhook's two round trips (``wechat.intake``); without Redis the database's unique
-    dedupe key on the stored message tells a retry from a first delivery
+def wait_for_reply(client: redis.Redis, dedupe: str, timeout: float) -> str | None:
+    """A retry's wait: the first attempt's reply, or None if it is not ready within ``timeout``
+    (or the first attempt failed and let go, or Redis is away). The claim and the stored reply
+    are written by the webhook's two round trips (``wechat.intake``); without Redis the
+    database's unique dedupe key on the stored message tells a retry from a first delivery
     (``handlers.dispatch``), and a retry gets an empty answer rather than a second run."""
-
-    def __init__(self, client: redis.Redis, ttl_seconds: int) -> None:
-        self.redis = client
-        self.ttl = max(ttl_seconds, 30)
-
-    def wait_for_reply(self, dedupe: str, timeout: float) -> str | None:
-        """The first attempt's reply, or None if it is not ready within ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                value = self.redis.get(key("dedupe", dedupe))
-            except UNAVAILABLE:
-                return None
-            if value is not None and value != PENDING:
-                return value
-            if value is None:  # the first attempt failed and let go: nothing to wait for
-                return None
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(POLL_SECONDS)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = client.get(key("dedupe", dedupe))
+        except UNAVAILABLE:
+            return None
+        if value is not None and value != PENDING:
+            return value
+        if value is None:  # the first attempt failed and let go: nothing to wait for
+            return None
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(POLL_SECONDS)

@@ -87,19 +87,16 @@ class CustomerServiceQuota:
     def key_for(openid: str) -> str:
         return key("cs_quota", openid)
 
-    def _key(self, openid: str) -> str:
-        return self.key_for(openid)
-
     def grant(self, openid: str, kind: str) -> None:
         """``kind`` as ``grant_kind`` says; "" grants nothing."""
         if kind:
-            self._grant(keys=[self._key(openid)], args=[kind])
+            self._grant(keys=[self.key_for(openid)], args=[kind])
 
     def remaining(self, openid: str) -> int:
-        return int(self.redis.get(self._key(openid)) or 0)
+        return int(self.redis.get(self.key_for(openid)) or 0)
 
     def try_spend(self, openid: str) -> bool:
-        return bool(self._spend(keys=[self._key(openid)]))
+        return bool(self._spend(keys=[self.key_for(openid)]))
 
 
 DELIVERED_SECONDS = 2 * 24 * 3600

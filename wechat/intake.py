@@ -3,7 +3,7 @@
 In (``Intake.admit``), atomically:
 
 1. the replay check of plain mode (a signed query string reused with another body is refused;
-   ``wechat.security.replay_key``);
+   ``wechat.security.ReplayCheck``);
 2. the dedupe claim (``SET NX``): a retry stops here and waits for the first attempt's reply;
 3. the message appended to the inbound log stream (``core.inbound_log``), which a worker writes
    into PostgreSQL in batches — the webhook commits nothing for a message no service keeps;
@@ -95,15 +95,13 @@ class Intake:
                 CustomerServiceQuota.key_for(openid), STREAM, *prefetch]
         args = [replay.digest if replay else "", replay.window_seconds if replay else 0,
                 self.dedupe_ttl, PENDING, token, FOLLOWER_LOCK_SECONDS * 1000, quota_kind,
-                json.dumps(row, ensure_ascii=False, default=str), LOG_MAX_ENTRIES]
+                json.dumps(row, ensure_ascii=False), LOG_MAX_ENTRIES]
         result = self._admit(keys=keys, args=args)
         outcome = result[0]
         if outcome != "claimed":
             return Admission(outcome)
-        # Redis drops trailing nils from a script's reply: an absent key at the end is None.
-        values = list(result[2:]) + [None] * (len(prefetch) - len(result[2:]))
         return Admission(outcome, lock_key, token, bool(result[1]),
-                         dict(zip(prefetch, values, strict=True)))
+                         dict(zip(prefetch, result[2:], strict=True)))
 
     def finish(self, dedupe: str, reply_xml: str | None,
                admission: Admission | None = None) -> None:

@@ -5,6 +5,7 @@ for retries, the lock released) → encrypt. Nothing else."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.redis_store import prefetched
 from core.replies import Answer, NoReply, Reply
 from core.services import Services, current
-from wechat.dedupe import Deduper, dedupe_key
+from wechat.dedupe import dedupe_key, wait_for_reply
 from wechat.delivery import deliver_later, grant_kind
 from wechat.inbound import Gate, Inbound, log_row, render_reply
 from wechat.intake import Admission, Intake
@@ -57,15 +58,14 @@ def receive() -> Response:
         return Response("body too large", status=413, mimetype="text/plain")
     except RequestRejected as rejected:
         return _refused(rejected)
-    replay = None if inbound.encrypted else ReplayCheck.of(
-        request.args, body, services.settings.webhook.max_clock_skew_seconds)
+    replay = _replay_check(services, inbound, request.args, body)
     dedupe = dedupe_key(inbound.fields)
     admission = _admit(services, inbound, dedupe, replay)
     if admission is not None and admission.outcome == "replayed":
         return _refused(RequestRejected(403, "signature replayed with another body"))
     if admission is not None and admission.outcome == "retry":
-        cached = _deduper(services).wait_for_reply(dedupe,
-                                                   services.settings.webhook.retry_wait_seconds)
+        cached = wait_for_reply(services.redis.text, dedupe,
+                                services.settings.webhook.retry_wait_seconds)
         if cached is not None:  # the first attempt's reply
             return _xml(gate.seal(cached, inbound))
         # The first attempt failed and let go (it runs again here), or is still running.
@@ -87,8 +87,7 @@ def answer_later(app: Flask, args: dict[str, str], body: bytes, received_at: flo
     except RequestRejected as rejected:
         log.info("a message put aside was refused", extra={"reason": rejected.reason})
         return
-    replay = None if inbound.encrypted else ReplayCheck.of(
-        args, body, services.settings.webhook.max_clock_skew_seconds)
+    replay = _replay_check(services, inbound, args, body)
     dedupe = dedupe_key(inbound.fields)
     admission = _admit(services, inbound, dedupe, replay,
                        datetime.fromtimestamp(received_at, UTC))
@@ -97,6 +96,14 @@ def answer_later(app: Flask, args: dict[str, str], body: bytes, received_at: flo
     reply, _ = _dispatch(app, inbound, dedupe, admission)
     if not isinstance(reply, NoReply):
         deliver_later(services.jobs, inbound.msg.source, reply)
+
+
+def _replay_check(services: Services, inbound: Inbound, args: Mapping[str, str],
+                  body: bytes) -> ReplayCheck | None:
+    """Plain mode only: an encrypted message's msg_signature covers its body."""
+    if inbound.encrypted:
+        return None
+    return ReplayCheck.of(args, body, services.settings.webhook.max_clock_skew_seconds)
 
 
 def _refused(rejected: RequestRejected) -> Response:
@@ -111,7 +118,7 @@ def _admit(services: Services, inbound: Inbound, dedupe: str, replay: ReplayChec
     msg = inbound.msg
     dispatcher = current_app.extensions["xinbao.dispatcher"]
     try:
-        return _intake(services).admit(
+        return _intake(current_app).admit(
             openid=msg.source, dedupe=dedupe,
             row=log_row(msg, inbound.fields, dedupe, received_at or utcnow()),
             quota_kind=grant_kind(msg.type, getattr(msg, "event", None)),
@@ -160,7 +167,7 @@ def _dispatch(app: Flask, inbound: Inbound, dedupe: str,
 def _finish(services: Services, dedupe: str, reply_xml: str | None,
             admission: Admission | None) -> None:
     try:
-        _intake(services).finish(dedupe, reply_xml, admission)
+        _intake(current_app).finish(dedupe, reply_xml, admission)
     except REDIS_UNAVAILABLE:
         log.warning("reply not kept for retries: Redis unavailable")
         return
@@ -177,9 +184,5 @@ def _deliver_late(app: Flask, inbound: Inbound, done: Future) -> None:
         deliver_later(current().jobs, inbound.msg.source, reply)
 
 
-def _deduper(services: Services) -> Deduper:
-    return Deduper(services.redis.text, services.settings.webhook.dedupe_ttl_seconds)
-
-
-def _intake(services: Services) -> Intake:
-    return Intake(services.redis.text, services.settings.webhook.dedupe_ttl_seconds)
+def _intake(app: Flask) -> Intake:
+    return app.extensions["xinbao.intake"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import struct
 import zlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core.stats import beijing_day
 from policies.models import Shipment
 from policies.shipments import invoice_key
 from tests.policy_data import bind, make_enterprise
@@ -19,7 +20,9 @@ def declared(db, openid: str, *, today: date | None = None, serial: int = 1,
              **policy_fields: Any):
     """An enterprise, its policy (90 %), a limit for Hamburg Trading GmbH, a follower bound to
     it, and one shipment declared ``ship_days_ago`` days ago on OA ``credit_days`` days."""
-    today = today or date.today()
+    # The service counts days in Beijing (UTC+8): between 16:00 and 24:00 UTC its today is
+    # the machine's tomorrow.
+    today = today or beijing_day(datetime.now(UTC))
     enterprise, policy, limits = make_enterprise(db, name=name, serial=serial, today=today,
                                                  **policy_fields)
     bind(db, openid, enterprise, policy)

@@ -17,9 +17,8 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import zhconv
@@ -30,7 +29,6 @@ from core.workdays import WorkdayCount, add_workdays, is_workday, published
 MAX_WORKDAYS = 1000
 MAX_CREDIT_DAYS = 1095
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-BEIJING = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = "一二三四五六日"
 
 
@@ -41,11 +39,6 @@ class ToolInputError(ValueError):
         super().__init__(code)
         self.code = code
         self.data = {"max_workdays": MAX_WORKDAYS, "max_credit_days": MAX_CREDIT_DAYS, **data}
-
-
-def beijing_today(now: datetime) -> date:
-    """"今天" for a follower: the date in China."""
-    return now.astimezone(BEIJING).date()
 
 
 # --- reading what a follower typed -------------------------------------------------------------

@@ -33,6 +33,7 @@ from claims.causes import BY_CODE, DOCUMENTS
 from claims.manifest import CLAIMS_MANAGE, CLAIMS_READ
 from claims.models import Claim
 from claims.usecases import ClaimInput, ClaimRefused, Filters, Kind, Status, Who
+from core.workdays import beijing_day
 from wechat.claims import tell_status
 
 MAX_ID = 2**31 - 1  # a database integer: larger ids are a 422, not a database error
@@ -116,7 +117,7 @@ def _messages(problems: list[usecases.Problem]) -> list[dict[str, str]]:
 
 def shaped(claim: Claim, warnings: list[usecases.Problem] | None = None) -> dict[str, Any]:
     uow = unit_of_work()
-    seen = usecases.progress(uow.session, claim, usecases.beijing_today(uow.now))
+    seen = usecases.progress(uow.session, claim, beijing_day(uow.now))
     return {name: getattr(claim, name) for name in (
         "id", "number", "kind", "status", "shipment_id", "policy_number", "buyer_name",
         "invoice_number", "invoice_amount", "currency", "cause", "loss_amount",

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from claims.usecases import AT_RISK_WORKDAYS, KIND_NAMES, STATUS_NAMES, Kind, Status, stats
-from core.stats import Column, Figure, StatsQuery, beijing_day
+from core.stats import Column, Figure, StatsQuery
+from core.workdays import beijing_day
 
 
 def claims(session: Session, query: StatsQuery) -> list[Figure]:

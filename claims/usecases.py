@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,9 +27,8 @@ from sqlalchemy.orm import Session
 from claims.causes import BY_CODE, DOCUMENTS, is_quality_dispute
 from claims.models import Claim, ClaimDocument, ClaimEvent
 from core.uow import UnitOfWork
-from core.workdays import add_workdays, workdays_between
+from core.workdays import add_workdays, beijing_day, workdays_between
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 LIABILITY_WORKDAYS = 30  # 一般情况索赔后 30 个工作日内核定保险责任 (the seed, 三(一)4)
 AT_RISK_WORKDAYS = 5  # staff are warned this many working days before a deadline
 MAX_NOTE = 500
@@ -144,10 +142,6 @@ class Filed:
     converted: bool = False  # a notice became this claim
 
 
-def beijing_today(now: datetime) -> date:
-    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(BEIJING).date()
-
-
 def _one_year_after(day: date) -> date:
     try:
         return day.replace(year=day.year + 1)
@@ -242,7 +236,7 @@ def _event(uow: UnitOfWork, claim: Claim, before: str | None, note: str = "") ->
 
 def file(uow: UnitOfWork, who: Who, facts: ShipmentFacts, data: ClaimInput) -> Filed:
     """Checked, then stored (flushed; the caller commits before it replies)."""
-    problems, warnings = check(facts, data, beijing_today(uow.now))
+    problems, warnings = check(facts, data, beijing_day(uow.now))
     existing = open_case(uow.session, facts.shipment_id)
     if existing is not None and not (existing.kind == Kind.NOTICE and data.kind == Kind.CLAIM):
         problems.insert(0, ("already_open", {"number": existing.number,
@@ -274,7 +268,7 @@ def file(uow: UnitOfWork, who: Who, facts: ShipmentFacts, data: ClaimInput) -> F
         openid=who.openid, channel=who.channel, created_at=uow.now, updated_at=uow.now)
     uow.session.add(claim)
     uow.session.flush()
-    claim.number = number_for(claim.id, beijing_today(uow.now))
+    claim.number = number_for(claim.id, beijing_day(uow.now))
     _event(uow, claim, None)
     uow.session.flush()
     return Filed(claim, warnings)
@@ -337,7 +331,7 @@ def _complete_if_ready(uow: UnitOfWork, claim: Claim) -> None:
         return
     before = claim.status
     claim.status = Status.DOCUMENTS_COMPLETE.value
-    _start_deadline(claim, beijing_today(uow.now))
+    _start_deadline(claim, beijing_day(uow.now))
     claim.updated_at = uow.now
     _event(uow, claim, before, "材料齐全")
 
@@ -371,7 +365,7 @@ def change_status(uow: UnitOfWork, claim: Claim, status: Status, note: str | Non
     if status == Status.FILED:
         claim.kind = Kind.CLAIM.value
     if status == Status.DOCUMENTS_COMPLETE and claim.deadline is None:
-        _start_deadline(claim, beijing_today(uow.now))
+        _start_deadline(claim, beijing_day(uow.now))
     claim.staff_note = text or claim.staff_note
     claim.updated_at = uow.now
     _event(uow, claim, before.value, text)

@@ -15,9 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+from core.workdays import BEIJING, beijing_day
 
 CellKind = Literal["text", "int", "number", "date", "datetime", "percent", "money"]
 ChartKind = Literal["line", "bar", "none"]
@@ -81,12 +80,6 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "is_finite"):  # Decimal: JSON numbers, not strings
         return float(value)
     return value
-
-
-def beijing_day(moment: datetime) -> date:
-    if moment.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BEIJING).date()
 
 
 def per_day(query: StatsQuery, events: Iterable[tuple[datetime, str]],

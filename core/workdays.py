@@ -12,11 +12,27 @@ day ends on the next working day — counting working days always lands on one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 FIRST_YEAR, LAST_YEAR = 2004, max(chinese_calendar.constants.holidays).year
+# China keeps one clock: every "today", deadline and quota day a follower means is Beijing's.
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def in_beijing(moment: datetime) -> datetime:
+    """``moment`` on Beijing's clock; a naive time is UTC (SQLite drops the zone, and every
+    stored time is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING)
+
+
+def beijing_day(moment: datetime) -> date:
+    """The date in China at ``moment`` ("今天" for a follower; 16:00 UTC is already tomorrow)."""
+    return in_beijing(moment).date()
 
 
 @dataclass(frozen=True)

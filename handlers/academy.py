@@ -64,6 +64,7 @@ from core.conversation import (
 )
 from core.countries import display_name
 from core.replies import Article, News, Reply
+from core.workdays import beijing_day
 from handlers.context import Ctx, Handler
 from support.usecases import Kind, TicketError, open_ticket
 
@@ -74,7 +75,7 @@ ALL_WORDS = frozenset({"全部", "所有", "全部国家", "all"})
 
 
 def _china_day(ctx: Ctx) -> date:
-    return tools.beijing_today(ctx.now)
+    return beijing_day(ctx.now)
 
 
 # --- cards -----------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ from core.conversation import (
     reading_text,
 )
 from core.replies import Reply
+from core.workdays import beijing_day
 from handlers.branches import follower_branch
 from handlers.context import Ctx
 from policies.access import binding_of
@@ -367,7 +368,7 @@ def show_progress(msg: BaseMessage, ctx: Ctx) -> Reply:
     binding = _binding(ctx)
     if binding is None:
         return ctx.text("claims/not_bound.j2", **follower_branch(ctx))
-    today = usecases.beijing_today(ctx.now)
+    today = beijing_day(ctx.now)
     items = [usecases.progress(ctx.db, claim, today)
              for claim in usecases.of_follower(ctx.db, binding.enterprise_id, limit=5)]
     return ctx.text("claims/progress.j2", items=items, kind_names=KIND_NAMES,

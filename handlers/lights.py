@@ -38,11 +38,12 @@ from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.redis_store import key
 from core.replies import Image, Reply, Text, to_payload
 from core.services import Services, current
+from core.workdays import beijing_day, in_beijing
 from handlers.context import Ctx
 from lights.links import verdict_url
 from lights.picture import LightCard, render_card_cached
 from lights.records import LIGHT_NAMES
-from lights.service import CHINA, MAX_QUERY_CHARS, MIN_QUERY_CHARS, LightResult, Lookup
+from lights.service import MAX_QUERY_CHARS, MIN_QUERY_CHARS, LightResult, Lookup
 from lights.service import query_problem as buyer_name_problem
 from lights.usecases import QuotaSpent, Shown, Viewer, look_up_buyer, my_lookups, show_light
 from wechat.media import MediaCache, UploadTooSlow
@@ -93,7 +94,7 @@ def send_light_picture(openid: str, buyer_id: int, marker: str) -> str:
 
     Idempotent: a marker per lookup makes a job that runs again (rq retry) send nothing new.
     """
-    from lights.service import china_today, light_for
+    from lights.service import light_for
     from wechat.delivery import deliver
 
     services = current()
@@ -101,7 +102,7 @@ def send_light_picture(openid: str, buyer_id: int, marker: str) -> str:
     if services.redis.text.exists(sent_key):
         return "already sent"
     with services.db.new_session() as session:
-        result = light_for(session, buyer_id, china_today(services.clock()))
+        result = light_for(session, buyer_id, beijing_day(services.clock()))
     if result is None:
         return "buyer gone"
     media_id = _picture_now(services, result, timeout=None)
@@ -213,7 +214,7 @@ def look_up(msg: BaseMessage, ctx: Ctx) -> Reply:
 def _china_time(moment: datetime) -> str:
     if moment.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA).strftime("%m-%d %H:%M")
+    return in_beijing(moment).strftime("%m-%d %H:%M")
 
 
 def show_my_lookups(msg: BaseMessage, ctx: Ctx) -> Reply:

@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import redis
 from sqlalchemy import select
@@ -20,20 +19,15 @@ from sqlalchemy.orm import Session
 
 from core.countries import display_name
 from core.redis_store import key
+from core.workdays import BEIJING
 from lights.models import Buyer, BuyerLookup, CountryRisk
 from lights.rating import Verdict, evaluate
 from lights.records import LIGHT_NAMES, STATUSES, BuyerRecord, CountryRating
 from lights.search import SearchResult, search
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MY_LOOKUPS = 20  # 我的查询 shows the latest this many
 MIN_QUERY_CHARS = 2  # shorter is no company name
 MAX_QUERY_CHARS = 100  # longer is no company name (the chat says so; stored cut)
-
-
-def china_today(now: datetime) -> date:
-    """The day as exporters count it (the quota resets at midnight Beijing time)."""
-    return now.astimezone(CHINA).date()
 
 
 @dataclass(frozen=True)
@@ -165,7 +159,7 @@ def record_lookup(session: Session, openid: str, query: str, result: LightResult
 def shown_today(session: Session, openid: str, day: date) -> set[str]:
     """What the quota counted for the follower on ``day`` (Beijing time), read from 我的查询:
     "buyer:<id>" for each light shown, "none:<query>" for each lookup that found nothing."""
-    start = datetime.combine(day, time.min, CHINA)
+    start = datetime.combine(day, time.min, BEIJING)
     rows = session.execute(
         select(BuyerLookup.buyer_id, BuyerLookup.query)
         .where(BuyerLookup.openid == openid, BuyerLookup.created_at >= start,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.uow import UnitOfWork
+from core.workdays import beijing_day
 from lights.models import Buyer
 from lights.search import SearchResult, search
 from lights.service import (
@@ -23,7 +24,6 @@ from lights.service import (
     DailyQuota,
     LightResult,
     Lookup,
-    china_today,
     light_for,
     look_up,
     recent_lookups,
@@ -69,7 +69,7 @@ class LookupOutcome:
 
 
 def _today(uow: UnitOfWork) -> date:
-    return china_today(uow.now)
+    return beijing_day(uow.now)
 
 
 def quota(uow: UnitOfWork) -> DailyQuota:

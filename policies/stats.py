@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.stats import Column, Figure, StatsQuery, age_hours, beijing_day
+from core.stats import Column, Figure, StatsQuery, age_hours
+from core.workdays import beijing_day
 from policies.models import Policy, RenewalApplication
 from policies.renewals import FINAL, STATUS_NAMES, RenewalStatus
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from core.stats import beijing_day
+from core.workdays import beijing_day
 from policies.models import Shipment
 from policies.shipments import invoice_key
 from tests.policy_data import bind, make_enterprise

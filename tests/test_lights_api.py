@@ -12,11 +12,12 @@ import requests
 from sqlalchemy import select
 
 from core.ids import PATTERN, id_codec
+from core.workdays import beijing_day
 from lights.importer import upsert_buyers
 from lights.links import BUYER_ID_PURPOSE, buyer_ids
 from lights.models import Buyer
 from lights.rows import clean_row
-from lights.service import DailyQuota, china_today, recent_lookups
+from lights.service import DailyQuota, recent_lookups
 from tests.conftest import WeChat, make_app
 
 from helpers import follower_token, make_staff, staff_token
@@ -126,7 +127,7 @@ def test_walking_sequential_ids_finds_nothing_and_counts_nothing(services, buyer
         assert set(response.json()["error"]) == {"code", "message", "details"}
     assert recent_lookups(db, "o-api-walker") == []
     quota = DailyQuota.configured(services.redis.text, services.settings.section("lights"))
-    assert quota.used("o-api-walker", china_today(services.clock())) == 0
+    assert quota.used("o-api-walker", beijing_day(services.clock())) == 0
 
 
 def forgeries(services, real: str) -> dict[str, str]:

@@ -24,8 +24,7 @@ headers are ignored, so a client cannot choose the address the sign-in throttle 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, url_for
 from flask_wtf import CSRFProtect
@@ -35,11 +34,11 @@ from api.blueprint import IdConverter
 from api.settings import IDENTITY_KEY
 from core.config import Settings
 from core.features import features, load
+from core.workdays import in_beijing
 from identity.settings import IdentitySettings
 from web import security
 
 csrf = CSRFProtect()
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -77,9 +76,7 @@ def beijing_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> st
     """A stored (UTC) time as the reader's clock shows it."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BEIJING).strftime(pattern)
+    return in_beijing(moment).strftime(pattern)
 
 
 def _cjk_font() -> dict[str, str | None]:

@@ -39,7 +39,7 @@ from claims.usecases import (
 )
 from core.services import current
 from core.uow import Actor
-from core.workdays import add_workdays, workdays_between
+from core.workdays import add_workdays, beijing_day, workdays_between
 from policies.access import binding_of
 from policies.models import Binding
 from policies.numbers import plain
@@ -95,7 +95,7 @@ def claims_page() -> tuple[str, int]:
 
 def _render(binding: Binding, status: int = 200, **data: Any) -> tuple[str, int]:
     session = current().db.session
-    today = usecases.beijing_today(current().clock())
+    today = beijing_day(current().clock())
     cases = [usecases.progress(session, claim, today)
              for claim in usecases.of_follower(session, binding.enterprise_id, limit=50)]
     data.setdefault("form", {})
@@ -220,7 +220,7 @@ def at_risk(session: Session, today: date) -> tuple[list[AtRisk], int]:
 def deadline_warning() -> str | None:
     """On the console's home page and atop the claims list: the deadlines near or passed."""
     session = current().db.session
-    today = usecases.beijing_today(current().clock())
+    today = beijing_day(current().clock())
     found, total = at_risk(session, today)
     if not found:
         return None
@@ -232,7 +232,7 @@ def deadline_warning() -> str | None:
 def _at_risk_condition(_value: str) -> ColumnElement[bool]:
     """The list's filter 核定期限 = 临近或已超期: the same cases as ``usecases.listing``'s
     ``at_risk_on`` (undecided, deadline within AT_RISK_WORKDAYS working days or passed)."""
-    today = usecases.beijing_today(current().clock())
+    today = beijing_day(current().clock())
     horizon = add_workdays(today, usecases.AT_RISK_WORKDAYS).day
     undecided = [s.value for s in Status if s not in usecases.DECIDED]
     return and_(Claim.deadline.is_not(None), Claim.deadline <= horizon,
@@ -282,7 +282,7 @@ def _detail(claim_id: int, error: str = "", status_code: int = 200) -> Any:
         abort(404)
     principal = current_staff()
     assert principal is not None
-    seen = usecases.progress(session, claim, usecases.beijing_today(current().clock()))
+    seen = usecases.progress(session, claim, beijing_day(current().clock()))
     return render_template(
         "pages/claims/staff_claim.html", c=claim, seen=seen, names=STATUS_NAMES,
         kind_names=KIND_NAMES, cause=BY_CODE.get(claim.cause), documents=DOCUMENTS,

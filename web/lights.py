@@ -10,8 +10,9 @@ from flask import Blueprint, abort, render_template
 
 from core.services import current
 from core.tokens import TokenError
+from core.workdays import beijing_day
 from lights.links import verdict_buyer_id
-from lights.service import china_today, light_for
+from lights.service import light_for
 
 bp = Blueprint("lights_pages", __name__, url_prefix="/lights")
 
@@ -23,7 +24,7 @@ def verdict_page(token: str) -> str:
         buyer_id = verdict_buyer_id(services.settings.secret_key, token, services.clock())
     except TokenError:  # altered or expired
         abort(404)
-    result = light_for(services.db.session, buyer_id, china_today(services.clock()))
+    result = light_for(services.db.session, buyer_id, beijing_day(services.clock()))
     if result is None:
         abort(404)
     return render_template("pages/lights/verdict.html", result=result, buyer=result.buyer,

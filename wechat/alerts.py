@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import redis
 from flask import current_app
@@ -30,13 +29,13 @@ from academy.models import Alert
 from core.countries import display_name
 from core.redis_store import key
 from core.services import Services, current
+from core.workdays import in_beijing
 
 log = logging.getLogger(__name__)
 
 UNFOLLOWED = frozenset({43004})  # "require subscribe": the follower left
 DAILY_QUOTA = frozenset({45009})  # "reach max api daily quota limit"
 CLAIM_ROWS = 50  # rows a job takes at a time from its range
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Reserve the next send slot: returns the microseconds to wait for it. The key holds the
 # earliest free slot (microseconds, Redis's clock), so every process shares one pace.
@@ -100,14 +99,10 @@ def alert_fields(alert: Alert) -> dict[str, dict[str, str]]:
     remark = current_app.jinja_env.get_template("replies/academy/alert_remark.j2").render(
         alert=alert).strip()
     return {"first": {"value": alert.title}, "keyword1": {"value": countries},
-            "keyword2": {"value": f"{_beijing(alert.published_at):%Y-%m-%d}"},
+            "keyword2": {"value": f"{in_beijing(alert.published_at):%Y-%m-%d}"},
             "remark": {"value": remark}}
 
 
-def _beijing(moment: datetime) -> datetime:
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BEIJING)
 
 
 def send_alert_batch(alert_id: int, first: int, last: int) -> str:

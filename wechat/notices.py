@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from core.replies import Outgoing, TemplateMessage, Text
 from core.services import current
 from core.uow import Actor, UnitOfWork
+from core.workdays import BEIJING, beijing_day
 from followers.models import Follower
 from menus.publishing import ensure_tag
 from policies.access import BOUND_TAG, binding_of
@@ -32,7 +32,6 @@ from wechat.delivery import send_after_commit
 
 log = logging.getLogger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 FIELDS = ("first", "keyword1", "keyword2", "keyword3", "keyword4", "keyword5", "remark")
 REMINDER_JOB_PREFIX = "xinbao-policies-reminders-"
 
@@ -130,16 +129,12 @@ class FollowersAudience:
         return {follower_id: openid for follower_id, openid in rows}
 
 
-def today_in_beijing(moment: datetime) -> date:
-    return moment.astimezone(BEIJING).date()
-
-
 def run_reminders(as_of: str | None = None) -> int:
     """Job: issue the reminders due on ``as_of`` (ISO date; default: today in Beijing) and send
     them after the commit; then schedule tomorrow's run. Returns how many were issued."""
     services = current()
     now = services.clock()
-    today = date.fromisoformat(as_of) if as_of else today_in_beijing(now)
+    today = date.fromisoformat(as_of) if as_of else beijing_day(now)
     session = services.db.session
     uow = UnitOfWork(session=session, now=now, actor=Actor(label="system:reminders"),
                      settings=services.settings, redis=services.redis.text)

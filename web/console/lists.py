@@ -31,7 +31,8 @@ from sqlalchemy.sql.elements import ColumnElement, Label
 from werkzeug.wrappers import Response
 
 from core.services import current
-from core.stats import BEIJING, CellKind
+from core.stats import CellKind
+from core.workdays import BEIJING
 from web.console import xlsx
 
 # Above this many rows an export runs as a background job (rq) with a download link: a

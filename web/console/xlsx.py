@@ -21,7 +21,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.stats import BEIJING, CellKind
+from core.stats import CellKind
+from core.workdays import BEIJING
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS: dict[str, str] = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm",

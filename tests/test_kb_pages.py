@@ -13,6 +13,7 @@ import requests
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from kb.content import shipped
 from kb.models import Gap
 from tests.browser import ARTIFACTS, TIMEOUT_MS, accessibility_problems, chromium_context
 
@@ -48,6 +49,9 @@ def test_operators_see_the_gaps_most_asked_first(wechat, live_server, services, 
     counts = r'保费怎么算</a></td>\s*<td class="num short">{}</td>\s*<td class="num short">{}</td>'
     assert re.search(counts.format(3, 3), page.text), page.text
     assert "o-gap-1" not in page.text  # openids are never shown (nor stored)
+    offered = asked.nearest.split(",")  # entry ids; staff read the topics the follower read
+    assert offered and all(shipped().get(entry_id).topic in page.text for entry_id in offered)
+    assert not any(entry_id in page.text for entry_id in offered), page.text
     assert 'href="/staff/kb/gaps" aria-current="page"' in page.text  # the console's navigation
     week = {"from": (date.today() - timedelta(days=7)).isoformat()}
     recent = operator.get(f"{live_server}/staff/kb/gaps", params=week, timeout=10).text
@@ -61,6 +65,7 @@ def test_operators_see_the_gaps_most_asked_first(wechat, live_server, services, 
     detail = operator.get(f"{live_server}/staff/kb/gaps/{asked.id}", timeout=10)
     assert detail.status_code == 200 and "共被问 3 次" in detail.text
     assert detail.text.count("<td>保费怎么算</td>") == 3 and "回复「都不是」" in detail.text
+    assert "、".join(shipped().get(entry_id).topic for entry_id in offered) in detail.text
     assert operator.get(f"{live_server}/staff/kb/gaps/999999", timeout=10).status_code == 404
 
     export = operator.get(f"{live_server}/staff/kb/gaps/export.xlsx", params=week, timeout=10)

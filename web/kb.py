@@ -15,6 +15,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import Select, case, func, select
 
 from core.services import current
+from kb.content import shipped
 from kb.manifest import KB_READ
 from kb.models import Gap
 from kb.usecases import GapReason
@@ -42,6 +43,13 @@ def grouped(start: datetime | None, end: datetime | None) -> Select[Any]:
                   rows.c.last_asked, rows.c.nearest, rows.c.folded)
 
 
+def topic_titles(entry_ids: str) -> str:
+    """The topics offered (stored as entry ids, comma-separated) as the follower read them."""
+    kb = shipped()
+    return "、".join(entry.topic if (entry := kb.get(entry_id)) else entry_id
+                    for entry_id in entry_ids.split(",") if entry_id)
+
+
 def gap_detail(gap_id: int) -> str:
     """A question: every ask of its folded words (latest first), with what was offered."""
     session = current().db.session
@@ -53,7 +61,7 @@ def gap_detail(gap_id: int) -> str:
                                 .limit(ASKS_SHOWN)))
     total = session.scalar(select(func.count()).where(Gap.folded == gap.folded)) or 0
     return render_template("pages/staff/kb_gap.html", gap=gap, asks=asks, total=total,
-                           page=GAPS)
+                           page=GAPS, topics=topic_titles)
 
 
 GAPS = ListPage(  # the console link's endpoint "kb_staff.gaps" (the manifest's staff_nav)
@@ -61,7 +69,8 @@ GAPS = ListPage(  # the console link's endpoint "kb_staff.gaps" (the manifest's 
     query=lambda: grouped(None, None), ranged=grouped,
     columns=(Col("example", "问题"), Col("times", "次数", "int"), Col("askers", "人数", "int"),
              Col("rejected", "其中「都不是」", "int"),
-             Col("last_asked", "最近提问", "datetime"), Col("nearest", "当时推荐的话题"),
+             Col("last_asked", "最近提问", "datetime"),
+             Col("nearest", "当时推荐的话题", shown=topic_titles),
              Col("folded", "归并后的问法", in_list=False), Col("id", "编号", "int", in_list=False)),
     search=("example", "folded"), dates="last_asked", sort="-times", detail=gap_detail,
 )

@@ -48,6 +48,8 @@ class Col:
     kind: CellKind = "text"
     labels: Mapping[str, str] | None = None  # stored code -> what staff read
     in_list: bool = True  # False: shown on the detail page and in the export only
+    # stored value -> what staff read, where one mapping cannot name it (a list of codes)
+    shown: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,11 @@ class ListPage:
         return lines
 
     def display(self, column: Col, value: Any) -> Any:
-        if column.labels is not None and value is not None:
+        if value is None:
+            return value
+        if column.shown is not None:
+            return column.shown(value)
+        if column.labels is not None:
             return column.labels.get(str(value), value)
         return value
 

@@ -59,10 +59,13 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
 
 
-async def open_loop(port: int, build, rate: float, seconds: float) -> Tally:
-    """Each request at its own time (start + i / rate), however long the earlier ones take."""
+async def open_loop(port: int, build, rate: float, seconds: float,
+                    connections: int = 2000) -> Tally:
+    """Each request at its own time (start + i / rate), however long the earlier ones take;
+    at most ``connections`` open at once (a request beyond them waits for one, and its wait
+    counts in its latency)."""
     tally = Tally()
-    connector = aiohttp.TCPConnector(limit=2000)
+    connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         started = time.monotonic()
@@ -105,7 +108,7 @@ async def _post(session: aiohttp.ClientSession, port: int, url: str, body: bytes
             tally.put_aside += 1
 
 
-def wait_for_worker(redis_url: str, timeout: float = 600.0) -> float:
+def wait_for_worker(redis_url: str, timeout: float = 1800.0) -> float:
     """Until the worker has answered what was put aside, sent those answers and written the
     inbound log."""
     client = Redis.from_url(redis_url)
@@ -138,48 +141,77 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rate", type=float, help="this open-loop rate instead of --factor x "
+                        "the saturating rate measured first")
+    parser.add_argument("--put-aside-all", action="store_true",
+                        help="the webhook puts every message aside (what the machine carries "
+                             "when the app's part is one XADD)")
+    parser.add_argument("--connections", type=int, default=2000,
+                        help="connections open at once: WeChat's own (many), or a proxy's "
+                             "pool in front of gunicorn (a few dozen)")
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="the worker's CPU priority below the webhook's (README: Running "
+                             "in production); 0 runs it as an equal")
     args = parser.parse_args()
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
         raise SystemExit("set DATABASE_URL and REDIS_URL: the put-aside path needs a worker")
     env = dict(os.environ, XINBAO_ENV="development")
-    port = 18811
+    port, api_port = 18811, 18812
     env["XINBAO_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    # WeChat's API (the emulator) in a process of its own, as WeChat's servers are not the
+    # webhook's: the customer-service messages the worker sends must not queue behind the load.
+    env["WECHAT_API_BASE_URL"] = f"http://127.0.0.1:{api_port}/emulator/"
     subprocess.run([sys.executable, "-m", "xinbao_cli", "db", "upgrade"], cwd=REPO, env=env,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with psycopg.connect(env["DATABASE_URL"].replace("+psycopg", "")) as connection:
         connection.execute("DELETE FROM inbound_messages WHERE openid LIKE 'o-overload-%'")
     simulator = WeChatSimulator(load_settings(environ=env).wechat)
     build = request_factory(simulator, "help", FOLLOWERS)
-    server = start_gunicorn("app:create_app()", port, args.workers, args.threads, env)
-    worker = start_worker(env)
+    # --put-aside-all: the webhook answers nothing itself (every message counts as busy and
+    # late), so the run shows what the machine carries when the app's part is one XADD.
+    target = ('app:create_app({"webhook": {"busy_requests": 1, "put_aside_after_seconds": 0}})'
+              if args.put_aside_all else "app:create_app()")
+    server = start_gunicorn(target, port, args.workers, args.threads, env)
+    api = start_gunicorn("app:create_app()", api_port, 1, 4, env)
+    worker = start_worker(env, nice=args.worker_nice)
     try:
         run_load(port, build, 2.0, 16, None)  # warm up
-        saturated = run_load(port, build, 10.0, 16, None).rate
-        rate = saturated * args.factor
+        aside = "; every message put aside" if args.put_aside_all else ""
         print(f"gunicorn {args.workers} x {args.threads} threads, a worker beside it; "
-              f"{len(FOLLOWERS)} followers; 帮助")
-        print(f"saturating rate (closed loop): {saturated:.0f} msg/s; open loop at "
-              f"{args.factor:g}x = {rate:.0f} msg/s for {args.seconds:g} s")
+              f"{len(FOLLOWERS)} followers; 帮助{aside}")
+        if args.rate:
+            rate = args.rate
+        else:
+            saturated = run_load(port, build, 10.0, 16, None).rate
+            rate = saturated * args.factor
+            print(f"saturating rate (closed loop): {saturated:.0f} msg/s; {args.factor:g}x:")
+        print(f"open loop at {rate:.0f} msg/s for {args.seconds:g} s over at most "
+              f"{args.connections} connections", flush=True)
         wait_for_worker(env["REDIS_URL"])
         before, _ = stored_messages(env["DATABASE_URL"])
-        tally = asyncio.run(open_loop(port, build, rate, args.seconds))
+        tally = asyncio.run(open_loop(port, build, rate, args.seconds, args.connections))
+        report_load(tally)
         caught_up = wait_for_worker(env["REDIS_URL"])
         rows, distinct = stored_messages(env["DATABASE_URL"])
     finally:
-        for process in (server, worker):
+        for process in (server, api, worker):
             process.terminate()
             process.wait(timeout=30)
     report(tally, rows - before, distinct - before, caught_up)
 
 
-def report(tally: Tally, rows: int, distinct: int, caught_up: float) -> None:
+def report_load(tally: Tally) -> None:
+    """What WeChat saw, printed before the wait for the worker (which may be long)."""
     print(f"sent {tally.sent}: answered passively {tally.answered}, put aside "
           f"{tally.put_aside} (answered later by the worker)")
     print(f"latency p50 {percentile(tally.latencies, 0.5) * 1000:.0f} ms, p99 "
           f"{percentile(tally.latencies, 0.99) * 1000:.0f} ms, max "
           f"{max(tally.latencies, default=0) * 1000:.0f} ms")
     print(f"late (> {LATE_SECONDS:g} s): {tally.late} (target 0); 5xx: {tally.server_errors} "
-          f"(target 0); failed: {tally.failed} (target 0)")
+          f"(target 0); failed: {tally.failed} (target 0)", flush=True)
+
+
+def report(tally: Tally, rows: int, distinct: int, caught_up: float) -> None:
     print(f"stored: {rows} rows, {distinct} messages, of {tally.sent} sent (target: every one, "
           f"once); the worker caught up {caught_up:.0f} s after the load")
     met = (tally.late == 0 and tally.server_errors == 0 and tally.failed == 0

@@ -72,9 +72,11 @@ def start_gunicorn(target: str, port: int, workers: int, threads: int,
     raise SystemExit(f"{target} did not start on port {port}")
 
 
-def start_worker(env: dict[str, str]) -> subprocess.Popen:
-    """``xinbao worker``: its drain writes the inbound log into the database as it comes."""
-    return subprocess.Popen([sys.executable, "-m", "xinbao_cli", "worker"], cwd=REPO, env=env,
+def start_worker(env: dict[str, str], nice: int = 0) -> subprocess.Popen:
+    """``xinbao worker``: its drain writes the inbound log into the database as it comes;
+    ``nice``: its CPU priority below the webhook's (``nice -n``)."""
+    return subprocess.Popen(["nice", "-n", str(nice), sys.executable, "-m", "xinbao_cli",
+                             "worker"], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -17,8 +17,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from core.models import InboundMessage
+from core.replies import Text
 from core.services import EXTENSION_KEY
 from tests.conftest import WeChat, make_app
+from wechat.delivery import deliver, deliver_soon
 from wechat.overload import STREAM, PutAside, answer_put_aside, install
 
 from helpers import drain_inbound_log
@@ -120,3 +122,34 @@ def overloaded_app(base_config: dict[str, Any]) -> Flask:
         services = app.extensions[EXTENSION_KEY]
         install(app, services.redis.text, 1, 2.0, 65536)
     return app
+
+
+def test_the_worker_sends_an_answer_put_aside_itself_not_behind_the_job_queue(
+        wechat, services, emulator, monkeypatch):
+    wechat.say("o-soon", "你好")  # a message in the last 48 h: customer-service messages allowed
+    queued = record_enqueued(monkeypatch, services)
+    deliver_soon(services.jobs, "o-soon", Text("您的回答"))
+    assert [m["text"]["content"] for m in emulator.sent_to("o-soon")
+            if m.get("msgtype") == "text"] == ["您的回答"]  # sent before it returned
+    assert queued == []
+
+
+def test_a_send_that_fails_is_queued_for_retries_and_sent_once(wechat, services, emulator,
+                                                              monkeypatch):
+    wechat.say("o-soon-retry", "你好")
+    queued = record_enqueued(monkeypatch, services)
+    emulator.fail("/cgi-bin/message/custom/send", -1)  # WeChat: 系统繁忙
+    deliver_soon(services.jobs, "o-soon-retry", Text("稍后送达"))
+    assert emulator.sent_to("o-soon-retry") == [] and len(queued) == 1
+    job, *arguments = queued[0]
+    assert job is deliver
+    assert job(*arguments) == "custom"  # the queue's retry: the same delivery id …
+    assert job(*arguments) == "already sent"  # … so a second run sends nothing
+    assert len(emulator.sent_to("o-soon-retry")) == 1
+
+
+def record_enqueued(monkeypatch: pytest.MonkeyPatch, services) -> list[tuple[Any, ...]]:
+    """The jobs queued, kept here instead of run (what would the queue have been given)."""
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(services.jobs, "enqueue", lambda job, *args: queued.append((job, *args)))
+    return queued

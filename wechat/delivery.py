@@ -181,6 +181,19 @@ def deliver_later(jobs: Jobs, openid: str, reply: Outgoing) -> None:
     jobs.enqueue(deliver, openid, to_payload(reply), uuid.uuid4().hex)
 
 
+def deliver_soon(jobs: Jobs, openid: str, reply: Outgoing) -> None:
+    """Send one message from this process now (the worker answering what overload put aside:
+    a queued job each would leave followers waiting behind thousands of jobs); a send that fails
+    is queued as ``deliver_later`` queues it, under the same id, so it is retried and sent once."""
+    payload, delivery_id = to_payload(reply), uuid.uuid4().hex
+    try:
+        deliver(openid, payload, delivery_id)
+    except Exception:  # whatever failed (WeChat's API, the network): the queue's retries take it
+        log.warning("sending failed; queued for retries", exc_info=True,
+                    extra={"openid": hash_openid(openid)})
+        jobs.enqueue(deliver, openid, payload, delivery_id)
+
+
 def send_after_commit(outbox: Outbox, jobs: Jobs) -> None:
     """What a use case's outbox holds, handed to the jobs once the edge has committed."""
     outbox.flush(jobs.enqueue, lambda openid, reply: deliver_later(jobs, openid, reply))

@@ -21,7 +21,7 @@ from core.redis_store import prefetched
 from core.replies import Answer, NoReply, Reply
 from core.services import Services, current
 from wechat.dedupe import dedupe_key, wait_for_reply
-from wechat.delivery import deliver_later, grant_kind
+from wechat.delivery import deliver_later, deliver_soon, grant_kind
 from wechat.inbound import Gate, Inbound, log_row, render_reply
 from wechat.intake import Admission, Intake
 from wechat.security import ReplayCheck, RequestRejected
@@ -95,7 +95,7 @@ def answer_later(app: Flask, args: dict[str, str], body: bytes, received_at: flo
         return
     reply, _ = _dispatch(app, inbound, dedupe, admission)
     if not isinstance(reply, NoReply):
-        deliver_later(services.jobs, inbound.msg.source, reply)
+        deliver_soon(services.jobs, inbound.msg.source, reply)
 
 
 def _replay_check(services: Services, inbound: Inbound, args: Mapping[str, str],

@@ -241,7 +241,8 @@ def answered_queries(app, queries: list[str], count: int) -> list[str]:
     """Up to ``count`` of the queries with one clear answer (so that the reply is the
     picture), each answer's card media_id cached beforehand in the app's Redis."""
     from core.services import EXTENSION_KEY, current
-    from lights.service import china_today, look_up
+    from core.workdays import beijing_day
+    from lights.service import look_up
     from wechat.media import MEDIA_TTL_SECONDS, MediaCache
 
     services = app.extensions[EXTENSION_KEY]
@@ -249,7 +250,7 @@ def answered_queries(app, queries: list[str], count: int) -> list[str]:
     with app.app_context():
         cache = MediaCache(current())
         for query in queries:
-            found = look_up(current().db.session, query, china_today(services.clock())).found
+            found = look_up(current().db.session, query, beijing_day(services.clock())).found
             if found is not None:
                 services.redis.text.set(cache.redis_key(found.cache_key), "MEDIA_BENCH",
                                         ex=MEDIA_TTL_SECONDS)

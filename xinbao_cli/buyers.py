@@ -169,11 +169,12 @@ def country_risk(file: Path) -> None:
 @click.argument("query", nargs=-1, required=True)
 def lookup(query: tuple[str, ...]) -> None:
     from core.services import current
-    from lights.service import china_today, look_up
+    from core.workdays import beijing_day
+    from lights.service import look_up
 
     with app_context():
         services = current()
-        found = look_up(services.db.session, " ".join(query), china_today(services.clock()))
+        found = look_up(services.db.session, " ".join(query), beijing_day(services.clock()))
     if found.found:
         result = found.found
         click.echo(f"{result.light_name}  {result.buyer.legal_name} · {result.buyer.country_zh}"

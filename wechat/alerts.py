@@ -103,8 +103,6 @@ def alert_fields(alert: Alert) -> dict[str, dict[str, str]]:
             "remark": {"value": remark}}
 
 
-
-
 def send_alert_batch(alert_id: int, first: int, last: int) -> str:
     """Job: send the deliveries of ``alert_id`` with ids first…last still to send."""
     services = current()

@@ -29,7 +29,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -72,10 +72,6 @@ QUESTION_LIMITS = (5, 1000)
 SUBMIT_WORDS = frozenset({"提交", "不用", "不需要", "没有", "跳过", "好", "好的", "发送", "确定",
                           "没有图片", "不用了", "submit"})
 ALL_WORDS = frozenset({"全部", "所有", "全部国家", "all"})
-
-
-def _china_day(ctx: Ctx) -> date:
-    return beijing_day(ctx.now)
 
 
 # --- cards -----------------------------------------------------------------------------------
@@ -239,10 +235,10 @@ class AskDraft:
 
 def _workdays(text: str, ctx: Ctx) -> Transition:
     try:
-        start, count = tools.read_query(text, _china_day(ctx))
+        start, count = tools.read_query(text, beijing_day(ctx.now))
         if count is None:
             raise tools.ToolInputError("no_count")
-        result = tools.working_days(start or _china_day(ctx), count)
+        result = tools.working_days(start or beijing_day(ctx.now), count)
     except tools.ToolInputError as error:
         return Stay(ctx.render("academy/tool_hint.j2", tool="workdays", code=error.code,
                                **error.data))
@@ -252,7 +248,7 @@ def _workdays(text: str, ctx: Ctx) -> Transition:
 
 def _due_date(text: str, ctx: Ctx) -> Transition:
     try:
-        ship, days = tools.read_query(text, _china_day(ctx))
+        ship, days = tools.read_query(text, beijing_day(ctx.now))
         if ship is None:
             raise tools.ToolInputError("no_date", text=text[:20])
         if days is None:
@@ -261,7 +257,7 @@ def _due_date(text: str, ctx: Ctx) -> Transition:
     except tools.ToolInputError as error:
         return Stay(ctx.render("academy/tool_hint.j2", tool="due_date", code=error.code,
                                **error.data))
-    remaining = (result.due - _china_day(ctx)).days
+    remaining = (result.due - beijing_day(ctx.now)).days
     return End(ctx.render("academy/due_date.j2", result=result, remaining=remaining,
                           url=ctx.page_url("/h5/academy/tools")))
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -211,14 +211,8 @@ def look_up(msg: BaseMessage, ctx: Ctx) -> Reply:
                                         _look_up(ctx.argument, ctx, draft))
 
 
-def _china_time(moment: datetime) -> str:
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
-        moment = moment.replace(tzinfo=UTC)
-    return in_beijing(moment).strftime("%m-%d %H:%M")
-
-
 def show_my_lookups(msg: BaseMessage, ctx: Ctx) -> Reply:
-    rows = [{"when": _china_time(row.created_at),
+    rows = [{"when": in_beijing(row.created_at).strftime("%m-%d %H:%M"),
              "name": row.buyer_name or row.query, "light": LIGHT_NAMES.get(row.light, row.light)}
             for row in my_lookups(ctx.uow, ctx.openid)]
     return ctx.text("lights/my_lookups.j2", rows=rows)

@@ -9,7 +9,6 @@ nothing; a list of candidates counts nothing until one is picked. Staff are not 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 
@@ -68,10 +67,6 @@ class LookupOutcome:
     shown: Shown | None = None
 
 
-def _today(uow: UnitOfWork) -> date:
-    return beijing_day(uow.now)
-
-
 def quota(uow: UnitOfWork) -> DailyQuota:
     return DailyQuota.configured(uow.redis, uow.section("lights"))
 
@@ -81,9 +76,9 @@ def _count(uow: UnitOfWork, viewer: Viewer, what: str) -> None:
         return
     daily, openid = quota(uow), str(viewer.openid)
     try:
-        allowed = daily.take(openid, _today(uow), what)
+        allowed = daily.take(openid, beijing_day(uow.now), what)
     except REDIS_UNAVAILABLE:  # the day's lookups are in 我的查询 too
-        counted = shown_today(uow.session, openid, _today(uow))
+        counted = shown_today(uow.session, openid, beijing_day(uow.now))
         allowed = daily.limit <= 0 or what in counted or len(counted) < daily.limit
     if not allowed:
         raise QuotaSpent(daily.limit)
@@ -103,7 +98,7 @@ def look_up_buyer(uow: UnitOfWork, viewer: Viewer, query: str, *, country: str |
 
     Raises ``QuotaSpent`` before anything is shown or remembered."""
     limit = limit or int(uow.section("lights").get("candidates", DEFAULT_CANDIDATES))
-    lookup = look_up(uow.session, query, _today(uow), country=country, limit=limit)
+    lookup = look_up(uow.session, query, beijing_day(uow.now), country=country, limit=limit)
     if lookup.found is not None:
         return LookupOutcome(lookup, _show(uow, viewer, lookup.query, lookup.found))
     if not lookup.candidates:
@@ -114,7 +109,7 @@ def look_up_buyer(uow: UnitOfWork, viewer: Viewer, query: str, *, country: str |
 
 def show_light(uow: UnitOfWork, viewer: Viewer, buyer_id: int, query: str = "") -> Shown | None:
     """The light of one buyer (picked from a list, or opened by id); None when it is gone."""
-    result = light_for(uow.session, buyer_id, _today(uow))
+    result = light_for(uow.session, buyer_id, beijing_day(uow.now))
     if result is None:
         return None
     return _show(uow, viewer, query or result.buyer.legal_name, result)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.stats import CellKind
-from core.workdays import BEIJING
+from core.workdays import BEIJING, in_beijing
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS: dict[str, str] = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm",
@@ -37,9 +37,7 @@ def cell_value(value: Any, kind: CellKind) -> Any:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
-            value = value.replace(tzinfo=UTC)
-        local = value.astimezone(BEIJING).replace(tzinfo=None)
+        local = in_beijing(value).replace(tzinfo=None)
         return local.date() if kind == "date" else local
     if isinstance(value, date):
         return value

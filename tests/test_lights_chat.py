@@ -184,12 +184,13 @@ def test_the_daily_quota_stops_lookups_with_a_clear_message(app, base_config, db
     assert other["MsgType"] == "image"  # the quota is per follower
 
 
-def test_a_slow_upload_sends_the_text_at_once_and_the_picture_later(wechat: WeChat, db,
-                                                                    emulator):
+def test_a_slow_upload_sends_the_text_at_once_and_the_picture_later(
+        base_config, live_server, worker, db, emulator):
+    shipped = WeChat(make_app(base_config, lights={"upload_budget_seconds": 1.0}), worker)
     add_buyers(db, {"name": "Siemens AG", "well_known": True})
     emulator.delay("/cgi-bin/media/upload", 2)
 
-    reply = wechat.send(wechat.sim.text("o-slow", "查询 Siemens AG"))
+    reply = shipped.send(shipped.sim.text("o-slow", "查询 Siemens AG"))
 
     assert reply["MsgType"] == "text"
     assert "【资信红绿灯】绿灯" in reply["Content"]

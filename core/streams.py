@@ -14,6 +14,9 @@ import redis
 
 Entry = tuple[str, dict[str, str]]
 LOOK_BACK_SECONDS = 5.0
+# Redis's errors for a stream that went away: the group is gone, or (Redis 7) the key was
+# deleted while this reader waited on it.
+STREAM_GONE = ("NOGROUP", "UNBLOCKED")
 
 
 class StreamConsumer:
@@ -53,7 +56,7 @@ class StreamConsumer:
                     return left
             return self._read(">", block_ms)
         except redis.ResponseError as error:
-            if "NOGROUP" not in str(error):
+            if not str(error).startswith(STREAM_GONE):
                 raise
             # The stream went away (a Redis restarted empty, a key deleted): start it afresh.
             self._group_ready = False

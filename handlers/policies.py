@@ -55,7 +55,7 @@ from typing import Any
 from sqlalchemy import select
 from wechatpy.messages import BaseMessage
 
-from core.conversation import End, Flow, Goto, Stay, Step, Transition, reading_text
+from core.conversation import End, Flow, Goto, Stay, Step, Transition, as_text, reading_text
 from core.replies import Reply
 from handlers.branches import follower_branch
 from handlers.context import Ctx
@@ -313,7 +313,18 @@ ELIGIBILITY_FLOW: Flow[Ctx, EligibilityDraft] = Flow(
 
 
 def start_eligibility(msg: BaseMessage, ctx: Ctx) -> Reply:
-    return ctx.start(ELIGIBILITY_FLOW)
+    """The test; a sentence that gives last year's exports in US dollars ("去年出口额大概200万
+    美元能投保吗") has answered its first question already."""
+    text = as_text(ctx.input) or ""
+    try:
+        in_dollars = parse_amount(text).currency == "USD"
+    except InputProblem:
+        in_dollars = False
+    if not in_dollars:
+        return ctx.start(ELIGIBILITY_FLOW)
+    draft = EligibilityDraft()
+    return ctx.conversations.begin_with(ctx, ELIGIBILITY_FLOW, draft,
+                                        _accept_exports(text, ctx, draft))
 
 
 # --- binding -------------------------------------------------------------------------------------

@@ -41,6 +41,10 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2,
            "捌": 8, "九": 9, "玖": 9}
 _UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _NUMBER = re.compile(r"(?P<number>\d+(?:\.\d+)?)")
+# A number that counts time, people or things is not money: "拖欠三个月", "2025年出口额…",
+# "30%", "15人" (a follower's sentence around the amount, or a sentence that is no amount).
+_NOT_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:个多?月|个?星期|个?小时|个(?!亿)|月|天|日(?!元)|"
+                        r"年|周|号|%|岁|次|人(?!民币)|家|单|months?|days?|years?|weeks?)")
 _FILLER = re.compile(r"(大约|大概|约|左右|上下|差不多|不到|以下|以内|一共|总共|共|"
                      r"approximately|approx\.?|about|around|roughly|~|≈)", re.IGNORECASE)
 
@@ -102,7 +106,7 @@ def _replace_chinese_numbers(text: str) -> str:
 
 def parse_amount(text: str) -> Amount:
     """A positive amount with its scale words applied and its currency when named."""
-    folded = _FILLER.sub("", _replace_chinese_numbers(fold(text)))
+    folded = _NOT_MONEY.sub(" ", _FILLER.sub("", _replace_chinese_numbers(fold(text))))
     numbers = _NUMBER.findall(folded)
     if not numbers:
         raise InputProblem("no_number")
@@ -118,10 +122,10 @@ def parse_amount(text: str) -> Amount:
     rest = (before + " " + after).strip()
     scaled = False
     for word, scale in sorted(SCALES.items(), key=lambda item: -len(item[0])):
-        if re.match(rf"\s*{re.escape(word)}(?![a-z])", after):
+        if re.match(rf"\s*个?{re.escape(word)}(?![a-z])", after):  # "两个亿"
             value *= scale
             scaled = True
-            after = re.sub(rf"^\s*{re.escape(word)}", "", after, count=1)
+            after = re.sub(rf"^\s*个?{re.escape(word)}", "", after, count=1)
             rest = (before + " " + after).strip()
             break
     currency = None

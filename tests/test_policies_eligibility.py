@@ -25,6 +25,7 @@ from policies.eligibility import (
     Test as Criterion,
 )
 from policies.models import EligibilityCheck
+from policies.numbers import InputProblem, parse_amount
 
 from helpers import follower_token
 
@@ -170,6 +171,36 @@ def test_small_exports_decide_at_once_and_name_the_test_and_the_next_step(wechat
     reply = wechat.say("o-elig2", "约 280 万美元")
     assert "可以投保" in reply and "300 万美元（含）以下" in reply
     assert "绑定企业" in reply and "https://sol.sinosure.com.cn" in reply
+
+
+def test_a_question_that_gives_the_exports_is_answered_at_once(wechat, db):
+    reply = wechat.say("o-elig6", "去年出口额大概200万美元能投保吗")
+    assert "可以投保" in reply and "上年海关出口额 200万美元" in reply
+    assert db.scalar(select(EligibilityCheck)).answers["exports_wan_usd"] == "200"
+
+
+def test_a_sentence_counting_months_or_naming_a_year_is_no_amount(wechat):
+    wechat.say("o-elig7", "能投保吗")
+    reply = wechat.say("o-elig7", "客户拖欠货款三个月了怎么办")
+    assert "没有看到数字" in reply and "可以投保" not in reply  # not "3 万美元"
+    reply = wechat.say("o-elig7", "2025年出口额280万美元")
+    assert "可以投保" in reply and "上年海关出口额 280万美元" in reply
+
+
+@pytest.mark.parametrize(("typed", "value", "currency"), [
+    ("2025年出口额200万美元", 2_000_000, "USD"), ("一个亿", 100_000_000, None),
+    ("两个亿人民币", 200_000_000, "CNY"), ("50000日元", 50_000, "JPY"),
+    ("5000人民币", 5_000, "CNY"), ("3年前出口了50万美元", 500_000, "USD"),
+])
+def test_amounts_inside_what_people_type(typed, value, currency):
+    amount = parse_amount(typed)
+    assert (amount.value, amount.currency) == (value, currency)
+
+
+@pytest.mark.parametrize("typed", ["拖欠三个月", "90天", "30人", "占 30%", "3 months"])
+def test_counts_of_time_people_and_shares_are_no_amount(typed):
+    with pytest.raises(InputProblem):
+        parse_amount(typed)
 
 
 def test_a_micro_enterprise_is_told_why(wechat):

@@ -1,9 +1,11 @@
 """小微学院: lessons, cases, the country library, the toolbox, expert questions, risk alerts."""
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.countries import country_names
 from core.features import Feature, NavEntry
 from core.intents import Intent
 
@@ -56,6 +58,23 @@ CASES = Intent(
               r"(?:吗|呢|分析)?",),
     examples={"有没有理赔案例": None, "看看信保说案": None},
 )
+
+
+def _chinese_country_names() -> str:
+    """Every Chinese name of a country we know, longest first, as a regex alternation."""
+    names = (name for name in country_names() if "\u4e00" <= name[0] <= "\u9fff")
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+
+
+# "俄罗斯现在风险大吗", "出口到巴西安全吗", "伊朗局势怎么样": a country we know by name,
+# then how risky or stable it is. Only real country names: "信保易的风险" is about the policy.
+_COUNTRY_RISK = (
+    r"(?:出口到|出口|发货到|发到|卖到|做)?(?P<country>" + _chinese_country_names() + r")"
+    r"(?:现在|目前|最近|近期|今年|这边|那边|的)*(?:市场|政治|经济|收汇|付款)?的?"
+    r"(?:风险|局势|形势|情况|安全|稳定)"
+    r"(?:怎么样|怎麼樣|如何|大吗|大不大|高吗|高不高|严重吗|吗|嗎|呢|怎样)?"
+)
+
 COUNTRIES = Intent(
     "academy.countries", title="国别图书馆", slot="country", menu_keys=("ACADEMY_COUNTRIES",),
     words=("国别图书馆", "国别风险", "国家风险", "国别报告", "国别", "国家风险报告",
@@ -66,11 +85,14 @@ COUNTRIES = Intent(
     patterns=(r"(?P<country>[^\s，,。？?]{1,20}?)的?(?:国别|国家|國別|國家)(?:风险|風險)"
               r"(?:评级|等级|报告|評級)?"
               r"(?:怎么样|怎麼樣|如何|高吗|高嗎|大吗|大嗎|是多少)?",
-              r"(?P<country>[A-Za-z][A-Za-z .'-]{1,40}?)\s+country risk"),
+              r"(?P<country>[A-Za-z][A-Za-z .'-]{1,40}?)\s+country risk",
+              _COUNTRY_RISK),
     examples={"国别 德国": "德国", "country germany": "germany", "国别：越南": "越南",
               "德国的国家风险怎么样": "德国", "国家风险 Brazil": "Brazil",
               "germany country risk": "germany", "國別 德國": "德國",
-              "德國的國家風險怎麼樣": "德國"},
+              "德國的國家風險怎麼樣": "德國", "俄罗斯现在风险大吗": "俄罗斯",
+              "出口到巴西安全吗": "巴西", "越南的风险怎么样": "越南", "伊朗局势怎么样": "伊朗",
+              "美国市场风险大不大": "美国"},
 )
 TOOLBOX = Intent(
     "academy.toolbox", title="小微工具箱",

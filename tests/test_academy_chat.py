@@ -103,6 +103,21 @@ def test_a_country_by_its_chinese_or_english_name(wechat, ratings, words):
     assert "《国家风险分析报告》：https://sol.sinosure.com.cn" in text
 
 
+@pytest.mark.parametrize(("words", "country"), [
+    ("德国现在风险大吗", "德国"), ("出口到巴西安全吗", "巴西"), ("巴西的局势怎么样", "巴西"),
+    ("德国市场风险大不大", "德国"), ("巴西", "巴西"), ("Germany", "德国"), ("德國？", "德国"),
+])
+def test_a_country_asked_about_in_a_sentence_or_by_its_name_alone(wechat, ratings, words,
+                                                                  country):
+    text = wechat.say("o-country-said", words)
+    assert text.startswith(f"【国别图书馆】{country}"), text
+
+
+def test_the_risks_of_the_policy_are_not_a_country(wechat, ratings):
+    text = wechat.say("o-country-not", "信保易的风险大吗")
+    assert "国别图书馆" not in text and "商业风险" in text
+
+
 def test_a_real_rating_is_not_called_sample_and_an_unrated_country_says_so(wechat, ratings):
     brazil = wechat.say("o-country2", "country brazil")
     assert "国家风险评级：6 级" in brazil and "示例数据" not in brazil

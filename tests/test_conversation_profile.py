@@ -26,7 +26,7 @@ WALK = [
     ("浙江省宁波市", "主要出口国家"),                     # accepted → MARKETS
     ("美国、火星国", "没有识别出这些国家：火星国"),         # wrong
     ("美国、德国 Vietnam，韩国", "企业资料已保存"),        # accepted → done
-    ("美国", "答不上来"),                                 # the conversation is over
+    ("美国", "【国别图书馆】美国"),                         # over: the name is no answer now
 ]
 
 

@@ -179,6 +179,12 @@ def test_a_question_that_gives_the_exports_is_answered_at_once(wechat, db):
     assert db.scalar(select(EligibilityCheck)).answers["exports_wan_usd"] == "200"
 
 
+def test_a_question_with_exports_over_the_limit_goes_on_to_the_industry(wechat, db):
+    reply = wechat.say("o-elig8", "出口额500万美元能投保信保易吗")
+    assert "所属行业" in reply and "500" in reply
+    assert "从业人员有多少人" in wechat.say("o-elig8", "批发业")
+
+
 def test_a_sentence_counting_months_or_naming_a_year_is_no_amount(wechat):
     wechat.say("o-elig7", "能投保吗")
     reply = wechat.say("o-elig7", "客户拖欠货款三个月了怎么办")

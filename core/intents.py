@@ -30,7 +30,7 @@ LEADING_WORDS = ("我要", "我想", "想要", "请问", "如何", "怎么", "�
                  "帮我", "我的", "想", "要", "看看", "看")
 TRAILING_WORDS = ("服务", "流程", "怎么办", "怎么做", "怎么弄", "怎么用", "怎么申请", "方式",
                   "入口", "进度", "说明", "功能", "一下", "吧", "吗", "呢", "啊")
-END_PUNCTUATION = "？?。.!！~～…,，;；:： "
+_END_PUNCTUATION = "？?。.!！~～…,，;；:： "
 _ARGUMENT_SEPARATORS = " :：,，"
 
 
@@ -84,7 +84,7 @@ def normalize(text: str) -> str:
     """Full-width to half-width (NFKC), trimmed, case-folded, punctuation at the ends dropped
     (unless the text is nothing else: "?" asks for help)."""
     stripped = unicodedata.normalize("NFKC", text).strip()
-    return (stripped.strip(END_PUNCTUATION) or stripped).casefold()
+    return (stripped.strip(_END_PUNCTUATION) or stripped).casefold()
 
 
 class IntentRouter:
@@ -156,7 +156,7 @@ class IntentRouter:
         return None
 
     def _by_pattern(self, text: str) -> Understood | None:
-        stripped = unicodedata.normalize("NFKC", text).strip().strip(END_PUNCTUATION)
+        stripped = unicodedata.normalize("NFKC", text).strip().strip(_END_PUNCTUATION)
         for pattern, intent in self._patterns:
             found = pattern.fullmatch(stripped)
             if found:

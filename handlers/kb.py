@@ -15,6 +15,7 @@ from typing import Any
 
 from wechatpy.messages import BaseMessage
 
+from academy import countries as country_library
 from academy.manifest import COUNTRIES
 from core.conversation import (
     Control,
@@ -24,9 +25,8 @@ from core.conversation import (
     VoiceInput,
     as_text,
 )
-from core.countries import find_country
 from core.inbound_log import unwritten
-from core.intents import END_PUNCTUATION, Understood
+from core.intents import Understood
 from core.logs import hash_openid
 from core.redis_store import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.replies import Reply
@@ -90,7 +90,7 @@ def answer_text(msg: BaseMessage, ctx: Ctx) -> Reply:
         _offer(ctx, text, result)
         return ctx.text("kb/clarify.j2", titles=[hit.title for hit in result.hits])
     countries = ctx.conversations.router.by_name.get(COUNTRIES.name)  # None: academy off
-    if countries is not None and find_country(text.strip(END_PUNCTUATION)) is not None:
+    if countries is not None and country_library.exact(text) is not None:
         # A country's name alone ("俄罗斯", "Vietnam"): its entry in the country library.
         return _route_understood(ctx, Understood(countries, "ranked", text))
     record_gap(ctx.uow, ctx.openid, text, result.folded, GapReason.NONE,

@@ -90,9 +90,9 @@ def answer_text(msg: BaseMessage, ctx: Ctx) -> Reply:
         _offer(ctx, text, result)
         return ctx.text("kb/clarify.j2", titles=[hit.title for hit in result.hits])
     countries = ctx.conversations.router.by_name.get(COUNTRIES.name)  # None: academy off
-    if countries is not None and country_library.exact(text) is not None:
+    if countries is not None and country_library.exact(result.folded) is not None:
         # A country's name alone ("俄罗斯", "Vietnam"): its entry in the country library.
-        return _route_understood(ctx, Understood(countries, "ranked", text))
+        return _route_understood(ctx, Understood(countries, "ranked", result.folded))
     record_gap(ctx.uow, ctx.openid, text, result.folded, GapReason.NONE,
                [hit.target for hit in result.hits])
     _offer(ctx, text, result)

@@ -106,6 +106,7 @@ def test_a_country_by_its_chinese_or_english_name(wechat, ratings, words):
 @pytest.mark.parametrize(("words", "country"), [
     ("德国现在风险大吗", "德国"), ("出口到巴西安全吗", "巴西"), ("巴西的局势怎么样", "巴西"),
     ("德国市场风险大不大", "德国"), ("巴西", "巴西"), ("Germany", "德国"), ("德國？", "德国"),
+    ("巴西的局勢怎麼樣", "巴西"), ("俄羅斯", "俄罗斯"),
 ])
 def test_a_country_asked_about_in_a_sentence_or_by_its_name_alone(wechat, ratings, words,
                                                                   country):
